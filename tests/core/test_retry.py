@@ -1,7 +1,5 @@
 """Retry decisions: classification, backoff, quota, and adaptive mode checked against botocore."""
 
-
-
 from __future__ import annotations
 
 import math

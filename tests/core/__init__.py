@@ -1,0 +1,1 @@
+"""Tests of the sans-I/O core: shapes, query serialization and XML parsing."""
