@@ -115,7 +115,7 @@ class Fetch(Protocol):
         url: str,
         *,
         headers: Mapping[str, str],
-        timeout: float,  # noqa: ASYNC109 - the deadline is part of the contract
+        timeout: float,
     ) -> FetchResponse:
         """Send one request and read the whole response."""
         ...

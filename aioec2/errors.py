@@ -34,6 +34,7 @@ table plus suffix and prefix rules. An unknown code is still an :class:`EC2APIEr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar, Self
 
 __all__ = [
@@ -190,7 +191,7 @@ class WaiterError(AioEC2Error):
 
 
 class WaiterTimeoutError(WaiterError, TimeoutError):
-    """The timeout passed before the wanted state was reached; ``last_result`` is the last snapshot."""
+    """The timeout passed before the wanted state was reached; ``last_result`` is the last one."""
 
 
 class WaiterFailureError(WaiterError):
@@ -200,10 +201,13 @@ class WaiterFailureError(WaiterError):
 class BulkOperationError(AioEC2Error, ExceptionGroup[Exception]):
     """Several parts of a bulk call failed; every failure is in ``.exceptions``."""
 
-    def __new__(cls, message: str, exceptions: Any) -> Self:
+    def __new__(cls, message: str, exceptions: Sequence[Exception]) -> Self:
         return super().__new__(cls, message, exceptions)
 
-    def derive(self, excs: Any) -> BulkOperationError:
+    # ExceptionGroup.derive is overloaded on Exception/BaseException; ours only ever holds
+    # Exceptions, so the narrower signature is the honest one.
+    def derive(self, excs: Sequence[Exception], /) -> BulkOperationError:  # type: ignore[override]
+        """Build the group that ``split``/``subgroup`` return, keeping this class."""
         return BulkOperationError(self.message, excs)
 
 
@@ -277,6 +281,8 @@ def error_from_code(
             cls = NotFoundError
         elif code.startswith("InvalidParameter") or code.endswith(".Malformed"):
             cls = InvalidParameterError
+        elif status == 429:  # Too Many Requests from a proxy or gateway: slow down too
+            cls = ThrottlingError
         elif status >= 500:
             cls = ServiceError
         else:

@@ -100,7 +100,7 @@ def make_fetch(client: aiohttp.ClientSession) -> Fetch:
         url: str,
         *,
         headers: Mapping[str, str],
-        timeout: float,  # noqa: ASYNC109 - the Fetch contract
+        timeout: float,
     ) -> FetchResponse:
         try:
             async with client.request(
@@ -123,7 +123,7 @@ def forbidden_fetch() -> Fetch:
         url: str,
         *,
         headers: Mapping[str, str],
-        timeout: float,  # noqa: ASYNC109 - the Fetch contract
+        timeout: float,
     ) -> FetchResponse:
         pytest.fail(f"unexpected request {method} {url}")
 
@@ -654,7 +654,7 @@ async def test_container_full_uri_host_allowed(uri: str) -> None:
         url: str,
         *,
         headers: Mapping[str, str],
-        timeout: float,  # noqa: ASYNC109 - the Fetch contract
+        timeout: float,
     ) -> FetchResponse:
         seen.append(url)
         return FetchResponse(200, json.dumps(DOCUMENT).encode())
