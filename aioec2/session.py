@@ -1,0 +1,379 @@
+"""
+The Session: aioec2's one I/O edge.
+
+Everything that touches aiohttp, the clock or ``asyncio.sleep`` lives here; the wire format,
+signing, retry maths and parsing are pure functions in :mod:`aioec2._core`. aiohttp
+exceptions are translated once, in :func:`_map_transport_errors`, with ``raise ... from exc``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Self
+
+import aiohttp
+from yarl import URL
+
+from aioec2 import _testmode
+from aioec2._aws_config import load_profile_config, resolve_profile
+from aioec2._core.query import build_body, serialize_params
+from aioec2._core.request import HttpRequest
+from aioec2._core.retry import RetryStrategy, is_throttle
+from aioec2._core.xml import parse_error, parse_generic
+from aioec2._resolve import resolve_endpoint, resolve_region
+from aioec2.config import Config
+from aioec2.credentials import (
+    Credentials,
+    CredentialsProvider,
+    Fetch,
+    FetchResponse,
+    RefreshingCredentials,
+    StaticProvider,
+    default_provider_chain,
+)
+from aioec2.errors import (
+    AioEC2Error,
+    ConfigurationError,
+    ConnectError,
+    RequestTimeoutError,
+    ResponseParseError,
+    SessionClosedError,
+    TransportError,
+    WrongEventLoopError,
+)
+from aioec2.signers import Signer, SigV4Signer
+
+__all__ = ["Session", "aiohttp_fetch"]
+
+log = logging.getLogger("aioec2.session")
+
+_FORM = "application/x-www-form-urlencoded; charset=utf-8"
+_VERSION = "0.1.0.dev0"
+
+
+@contextlib.contextmanager
+def _map_transport_errors(what: str) -> Iterator[None]:
+    """Turn aiohttp and socket failures into aioec2's TransportError family."""
+    try:
+        yield
+    except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+        raise RequestTimeoutError(f"{what}: timed out") from exc
+    except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, OSError) as exc:
+        raise ConnectError(f"{what}: {type(exc).__name__}: {exc}") from exc
+    except aiohttp.ClientError as exc:
+        raise TransportError(f"{what}: {type(exc).__name__}: {exc}") from exc
+
+
+def aiohttp_fetch(get_client: Callable[[], aiohttp.ClientSession]) -> Fetch:
+    """
+    Build the small HTTP fetch that credential providers use (container, IMDS).
+
+    Args:
+        get_client: a zero-argument callable returning the open ``aiohttp.ClientSession``.
+    """
+
+    async def fetch(
+        method: str, url: str, *, headers: Mapping[str, str], timeout: float
+    ) -> FetchResponse:
+        client = get_client()
+        with _map_transport_errors(f"{method} {URL(url).with_query(None)}"):
+            async with client.request(
+                method,
+                url,
+                headers=dict(headers),
+                timeout=aiohttp.ClientTimeout(total=timeout),
+                allow_redirects=False,
+            ) as resp:
+                return FetchResponse(status=resp.status, body=await resp.read())
+
+    return fetch
+
+
+class Session:
+    """
+    An asyncio EC2 client: ``async with aioec2.Session() as s: await s.request(...)``.
+
+    Args:
+        region: AWS region; else ``AWS_REGION``, ``AWS_DEFAULT_REGION``, the profile's region.
+        credentials: :class:`~aioec2.Credentials` or a provider; else the default chain.
+        profile: named profile of the shared config files; else ``AWS_PROFILE``.
+        endpoint_url: else ``AWS_ENDPOINT_URL_EC2``, ``AWS_ENDPOINT_URL``, the public endpoint.
+        signer: any :class:`~aioec2.signers.Signer`; SigV4 by default.
+        config: transport and retry settings.
+        http_session: an ``aiohttp.ClientSession`` to use instead of our own; never closed by us.
+
+    Raises:
+        ConfigurationError: region, endpoint or profile are missing or malformed.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(
+        self,
+        *,
+        region: str | None = None,
+        credentials: Credentials | CredentialsProvider | None = None,
+        profile: str | None = None,
+        endpoint_url: str | None = None,
+        signer: Signer | None = None,
+        config: Config | None = None,
+        http_session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        environ = os.environ
+        if config is not None and not isinstance(config, Config):
+            raise ConfigurationError(
+                f"config must be an aioec2.Config, got {type(config).__name__}"
+            )
+        if signer is not None and not isinstance(signer, Signer):
+            raise ConfigurationError(
+                f"signer must implement aioec2.signers.Signer, got {type(signer).__name__}"
+            )
+        if profile is not None and (not isinstance(profile, str) or not profile):
+            raise ConfigurationError(f"profile must be a non-empty string, got {profile!r}")
+        self._config = config or Config()
+        self._profile = resolve_profile(profile, environ)
+        # An explicit profile must exist; so must one named by AWS_PROFILE (as in botocore),
+        # except the implicit "default".
+        profile_config = load_profile_config(
+            self._profile, environ, required=True if profile is not None else None
+        )
+        self._region = resolve_region(region, environ, profile_config)
+        self._endpoint = resolve_endpoint(endpoint_url, self._region, environ)
+        self._signer: Signer = signer or SigV4Signer()
+        self._http_session = http_session
+        self._client: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+        self._retry = RetryStrategy.from_config(self._config)
+        self._user_agent = f"{self._config.user_agent} aioec2/{_VERSION}"
+        fetch = aiohttp_fetch(self._require_client)
+        provider: CredentialsProvider
+        if credentials is None:
+            provider = default_provider_chain(profile=profile, environ=dict(environ), fetch=fetch)
+        elif isinstance(credentials, Credentials):
+            provider = StaticProvider(credentials)
+        elif isinstance(credentials, CredentialsProvider):
+            provider = credentials
+        else:
+            raise ConfigurationError(
+                "credentials must be aioec2.Credentials or a provider with async load(), "
+                f"got {type(credentials).__name__}"
+            )
+        self._credentials = RefreshingCredentials(provider)
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        if self._closed:
+            raise SessionClosedError("this Session was closed; create a new one")
+        if self._client is not None:
+            raise SessionClosedError("this Session is already open; enter it only once")
+        self._loop = asyncio.get_running_loop()
+        if self._http_session is not None:
+            self._client = self._http_session
+        else:
+            connector = aiohttp.TCPConnector(
+                limit=self._config.max_connections,
+                limit_per_host=self._config.max_connections,
+                keepalive_timeout=30,
+            )
+            self._client = aiohttp.ClientSession(
+                connector=connector,
+                timeout=aiohttp.ClientTimeout(
+                    total=None,
+                    connect=self._config.connect_timeout,
+                    sock_read=self._config.read_timeout,
+                ),
+            )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the connection pool (unless it was injected). Idempotent."""
+        self._closed = True
+        client, self._client = self._client, None
+        if client is not None and client is not self._http_session:
+            await client.close()
+
+    @property
+    def region(self) -> str:
+        """The region requests are signed for."""
+        return self._region
+
+    @property
+    def endpoint_url(self) -> str:
+        """The EC2 endpoint every request goes to."""
+        return self._endpoint
+
+    @property
+    def config(self) -> Config:
+        """The settings of this session."""
+        return self._config
+
+    @property
+    def closed(self) -> bool:
+        """True once the session was closed."""
+        return self._closed
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else ("open" if self._client else "not opened")
+        return f"<aioec2.Session region={self._region!r} endpoint={self._endpoint!r} {state}>"
+
+    def _require_client(self) -> aiohttp.ClientSession:
+        if self._client is None:
+            if self._closed:
+                raise SessionClosedError("this Session is closed; open a new one")
+            raise SessionClosedError(
+                "this Session is not open; use 'async with aioec2.Session() as s:'"
+            )
+        if asyncio.get_running_loop() is not self._loop:
+            raise WrongEventLoopError(
+                "this Session was opened on another event loop; a Session and its "
+                "connections belong to the loop that opened it"
+            )
+        return self._client
+
+    # -- calls -------------------------------------------------------------------------
+
+    async def request(self, action: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """
+        Call any EC2 action by name (the escape hatch).
+
+        Args:
+            action: the EC2 action, e.g. ``"DescribeRegions"``.
+            params: parameters with EC2's wire names; lists become ``Name.N``, mappings
+                ``Name.Key``, booleans ``true``/``false``.
+
+        Returns:
+            The response body as plain dicts and lists, elements named as in the XML,
+            every ``...Set`` a list.
+
+        Raises:
+            EC2APIError: EC2 answered with an error (a subclass chosen by its code).
+            TransportError: no response could be had after the retries.
+        """
+        if not isinstance(action, str) or not action.isalnum():
+            raise ValueError(
+                f"action must be an EC2 action name like 'DescribeRegions', got {action!r}"
+            )
+        if params is not None and not isinstance(params, Mapping):
+            raise TypeError(
+                f"params must be a mapping of EC2 parameter names, got {type(params).__name__}"
+            )
+        body = build_body(action, serialize_params(params), version=self._config.api_version)
+        raw = await self.send(action, body)
+        return parse_generic(raw, max_bytes=self._config.max_response_bytes)
+
+    async def send(self, action: str, body: bytes) -> bytes:
+        """
+        Sign and send one form-encoded EC2 request, retrying as the retry policy decides.
+
+        Returns the bytes of the successful (2xx) response body. Typed operations are built
+        on this; most users want :meth:`request` instead.
+        """
+        self._require_client()
+        loop = asyncio.get_running_loop()
+        token = self._retry.new_attempt_state()
+        attempt = 0
+        while True:
+            attempt += 1
+            delay = self._retry.acquire_send_delay(loop.time())
+            if delay > 0:
+                await asyncio.sleep(delay * _testmode.current().delay_scale)
+            try:
+                data = await self._attempt(action, body)
+            except AioEC2Error as exc:
+                self._retry.record_response(loop.time(), throttled=is_throttle(exc))
+                decision = self._retry.decide(token, exc)
+                if not decision.retry:
+                    raise
+                log.info(
+                    "%s attempt %d failed (%s); retrying in %.3fs",
+                    action,
+                    attempt,
+                    _describe(exc),
+                    decision.delay,
+                )
+                await asyncio.sleep(decision.delay * _testmode.current().delay_scale)
+            else:
+                self._retry.record_response(loop.time(), throttled=False)
+                self._retry.record_success(token)
+                return data
+
+    async def _attempt(self, action: str, body: bytes) -> bytes:
+        client = self._require_client()
+        credentials = await self._credentials.get() if self._signer.requires_credentials else None
+        request = HttpRequest(
+            method="POST",
+            url=self._endpoint,
+            headers=(("Content-Type", _FORM), ("User-Agent", self._user_agent)),
+            body=body,
+        )
+        signed = self._signer.sign(
+            request, credentials=credentials, region=self._region, now=datetime.now(UTC)
+        )
+        started = time.perf_counter()
+        status, data = await self._transmit(client, signed, action)
+        log.debug(
+            "%s -> HTTP %d, %d bytes in %.1f ms",
+            action,
+            status,
+            len(data),
+            (time.perf_counter() - started) * 1000,
+        )
+        if not 200 <= status < 300:
+            raise parse_error(data, status=status, max_bytes=self._config.max_response_bytes)
+        return data
+
+    async def _transmit(
+        self, client: aiohttp.ClientSession, request: HttpRequest, action: str
+    ) -> tuple[int, bytes]:
+        # encoded=True: the URL was signed byte for byte, so aiohttp must not re-quote it.
+        url = URL(request.url, encoded=True)
+        limit = self._config.max_response_bytes
+        with _map_transport_errors(action):
+            async with client.request(
+                request.method,
+                url,
+                data=request.body,
+                headers=request.headers,
+                allow_redirects=False,
+            ) as resp:
+                declared = resp.content_length
+                if declared is not None and declared > limit:
+                    raise ResponseParseError(
+                        f"{action}: response of {declared} bytes exceeds max_response_bytes={limit}"
+                    )
+                data = await _read_capped(resp.content.iter_chunked(65536), limit, action)
+                return resp.status, data
+
+
+async def _read_capped(chunks: AsyncIterator[bytes], limit: int, action: str) -> bytes:
+    """Read a body, refusing it as soon as it grows past ``limit`` bytes."""
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise ResponseParseError(f"{action}: response exceeds max_response_bytes={limit}")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _describe(exc: AioEC2Error) -> str:
+    code = getattr(exc, "code", None)
+    return f"{type(exc).__name__} {code}" if code else f"{type(exc).__name__}: {exc}"
