@@ -8,6 +8,7 @@ the I/O edge, with ``raise ... from exc`` so the original stays available as ``_
 
     AioEC2Error
     ├── ConfigurationError(AioEC2Error, ValueError)
+    │   └── ArgumentError            a call's argument is missing, out of range or malformed
     ├── SessionClosedError(AioEC2Error, RuntimeError)
     ├── WrongEventLoopError(AioEC2Error, RuntimeError)
     ├── CredentialsError
@@ -39,6 +40,7 @@ from typing import Any, ClassVar, Self
 
 __all__ = [
     "AioEC2Error",
+    "ArgumentError",
     "AuthError",
     "BulkOperationError",
     "ConfigurationError",
@@ -68,6 +70,10 @@ class AioEC2Error(Exception):
 
 class ConfigurationError(AioEC2Error, ValueError):
     """Settings are missing or malformed: region, endpoint, profile, Config values, arguments."""
+
+
+class ArgumentError(ConfigurationError):
+    """A call's argument is missing, out of range or malformed; checked before sending."""
 
 
 class SessionClosedError(AioEC2Error, RuntimeError):

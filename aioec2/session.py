@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
@@ -22,11 +23,18 @@ import aiohttp
 from yarl import URL
 
 from aioec2 import _testmode
+from aioec2._api.images import ImagesAPI
+from aioec2._api.instances import InstancesAPI
+from aioec2._api.key_pairs import KeyPairsAPI
+from aioec2._api.regions import RegionsAPI
+from aioec2._api.security_groups import SecurityGroupsAPI
+from aioec2._api.tags import TagsAPI
 from aioec2._aws_config import load_profile_config, resolve_profile
-from aioec2._core.query import build_body, serialize_params
+from aioec2._core.query import build_body, serialize_operation, serialize_params
 from aioec2._core.request import HttpRequest
 from aioec2._core.retry import RetryStrategy, is_throttle
-from aioec2._core.xml import parse_error, parse_generic
+from aioec2._core.xml import parse_error, parse_generic, parse_shaped
+from aioec2._operations import operation
 from aioec2._resolve import resolve_endpoint, resolve_region
 from aioec2.config import Config
 from aioec2.credentials import (
@@ -96,7 +104,7 @@ def aiohttp_fetch(get_client: Callable[[], aiohttp.ClientSession]) -> Fetch:
     return fetch
 
 
-class Session:
+class Session(ImagesAPI, InstancesAPI, SecurityGroupsAPI, KeyPairsAPI, TagsAPI, RegionsAPI):
     """
     An asyncio EC2 client: ``async with aioec2.Session() as s: await s.request(...)``.
 
@@ -278,6 +286,36 @@ class Session:
         raw = await self.send(action, body)
         return parse_generic(raw, max_bytes=self._config.max_response_bytes)
 
+    async def call(self, action: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """
+        Call a typed EC2 operation with botocore-style member names (``InstanceIds``, ...).
+
+        The request is serialized once, before the retry loop, so an idempotency token
+        (``ClientToken``) generated for it stays the same across every retry of this call.
+
+        Returns:
+            The parsed output structure, members named as in EC2's service model.
+        """
+        op = operation(action)
+        body = serialize_operation(
+            op, params or {}, version=self._config.api_version, token=_new_token
+        )
+        raw = await self.send(action, body)
+        return parse_shaped(raw, op.output, max_bytes=self._config.max_response_bytes)
+
+    async def paginate(
+        self, action: str, params: Mapping[str, Any] | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Yield each page of a paginated operation, following ``NextToken`` to the end."""
+        request = dict(params or {})
+        while True:
+            page = await self.call(action, request)
+            yield page
+            token = page.get("NextToken")
+            if not token:
+                return
+            request["NextToken"] = token
+
     async def send(self, action: str, body: bytes) -> bytes:
         """
         Sign and send one form-encoded EC2 request, retrying as the retry policy decides.
@@ -372,6 +410,10 @@ async def _read_capped(chunks: AsyncIterator[bytes], limit: int, action: str) ->
             raise ResponseParseError(f"{action}: response exceeds max_response_bytes={limit}")
         parts.append(chunk)
     return b"".join(parts)
+
+
+def _new_token() -> str:
+    return str(uuid.uuid4())
 
 
 def _describe(exc: AioEC2Error) -> str:

@@ -19,7 +19,7 @@ import pytest
 from aioec2._core.query import serialize_operation
 from aioec2._core.shapes import Shape, resolve
 from aioec2._core.xml import parse_error, parse_shaped
-from tests.core.botocore_adapter import operation_from_botocore
+from aioec2._core.service_model import operation_from_botocore
 from tests.vectors import VECTORS_DIR
 
 if TYPE_CHECKING:

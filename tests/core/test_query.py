@@ -31,7 +31,7 @@ from aioec2._core.shapes import (
     structure,
     timestamp,
 )
-from tests.core.botocore_adapter import operation_from_botocore
+from aioec2._core.service_model import operation_from_botocore
 from tests.strategies import wire_text
 
 VERSION = "2016-11-15"

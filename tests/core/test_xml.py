@@ -38,7 +38,7 @@ from aioec2.errors import (
     ServiceError,
     ThrottlingError,
 )
-from tests.core.botocore_adapter import operation_from_botocore
+from aioec2._core.service_model import operation_from_botocore
 
 LIMIT = 1 << 20
 

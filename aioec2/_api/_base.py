@@ -1,0 +1,22 @@
+"""The two calls every operation mixin builds on; :class:`aioec2.Session` provides them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+
+class OperationsBase:
+    """Declares the transport calls the mixins use; the Session implements them."""
+
+    __slots__ = ()
+
+    async def call(self, action: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Call a typed EC2 operation; see :meth:`aioec2.Session.call`."""
+        raise NotImplementedError
+
+    def paginate(
+        self, action: str, params: Mapping[str, Any] | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Yield each page of an operation; see :meth:`aioec2.Session.paginate`."""
+        raise NotImplementedError

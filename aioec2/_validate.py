@@ -1,0 +1,76 @@
+"""
+Argument checks that run before anything is sent.
+
+Each raises :class:`ArgumentError` (a ``ValueError``) or ``TypeError`` naming the argument,
+so a typo fails at the call site instead of as an EC2 error a round trip later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from aioec2.errors import ArgumentError
+
+__all__ = ["ArgumentError", "filters", "id_list", "non_empty_str", "optional_str"]
+
+
+def non_empty_str(name: str, value: object) -> str:
+    """Return ``value`` if it is a non-empty string."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
+    if not value.strip():
+        raise ArgumentError(f"{name} must not be empty")
+    return value
+
+
+def optional_str(name: str, value: object) -> str | None:
+    """Return ``value`` if it is None or a non-empty string."""
+    return None if value is None else non_empty_str(name, value)
+
+
+def id_list(name: str, values: object, *, prefix: str | None = None) -> list[str]:
+    """
+    Return ``values`` as a list of ids; a lone string is refused (it would iterate by char).
+
+    Args:
+        name: the argument's name, for the error message.
+        values: an iterable of strings.
+        prefix: when given, every id must start with it (``"i-"``, ``"ami-"``, ``"sg-"``).
+    """
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise TypeError(
+            f"{name} must be a list of ids, got {type(values).__name__}"
+            + (" (wrap a single id in a list)" if isinstance(values, str) else "")
+        )
+    out = [non_empty_str(f"{name}[{i}]", v) for i, v in enumerate(values)]
+    if prefix is not None:
+        for i, v in enumerate(out):
+            if not v.startswith(prefix):
+                raise ArgumentError(f"{name}[{i}] must start with {prefix!r}, got {v!r}")
+    return out
+
+
+def filters(value: object) -> list[dict[str, Any]]:
+    """
+    Turn ``{"instance-state-name": ["running"], "tag:env": "prod"}`` into EC2's Filter list.
+
+    A single string value stands for a one-element list.
+    """
+    if value is None:
+        return []
+    if not isinstance(value, Mapping):
+        raise TypeError(
+            f"filters must be a mapping of filter name to values, got {type(value).__name__}"
+        )
+    out: list[dict[str, Any]] = []
+    for key, raw in value.items():
+        non_empty_str("filters key", key)
+        values = [raw] if isinstance(raw, str) else raw
+        if isinstance(values, bytes) or not isinstance(values, Iterable):
+            raise TypeError(f"filters[{key!r}] must be a string or a list of strings")
+        items = [non_empty_str(f"filters[{key!r}] value", v) for v in values]
+        if not items:
+            raise ArgumentError(f"filters[{key!r}] needs at least one value")
+        out.append({"Name": key, "Values": items})
+    return out
