@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from aioec2._core.query import serialize_operation
+from aioec2._core.service_model import operation_from_botocore
 from aioec2._core.shapes import Shape, resolve
 from aioec2._core.xml import parse_error, parse_shaped
-from aioec2._core.service_model import operation_from_botocore
 from tests.vectors import VECTORS_DIR
 
 if TYPE_CHECKING:

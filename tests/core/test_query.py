@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aioec2._core.query import build_body, serialize_operation, serialize_params
+from aioec2._core.service_model import operation_from_botocore
 from aioec2._core.shapes import (
     BLOB,
     BOOLEAN,
@@ -31,7 +32,6 @@ from aioec2._core.shapes import (
     structure,
     timestamp,
 )
-from aioec2._core.service_model import operation_from_botocore
 from tests.strategies import wire_text
 
 VERSION = "2016-11-15"

@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aioec2._core import xml as xml_module
+from aioec2._core.service_model import operation_from_botocore
 from aioec2._core.shapes import (
     BLOB,
     BOOLEAN,
@@ -38,7 +39,6 @@ from aioec2.errors import (
     ServiceError,
     ThrottlingError,
 )
-from aioec2._core.service_model import operation_from_botocore
 
 LIMIT = 1 << 20
 
