@@ -6,6 +6,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -13,6 +14,7 @@ import aiohttp
 import pytest
 
 import aioec2
+from aioec2._core.request import HttpRequest
 from aioec2.errors import (
     ConfigurationError,
     ConnectError,
@@ -27,7 +29,7 @@ from aioec2.errors import (
     ThrottlingError,
     WrongEventLoopError,
 )
-from aioec2.signers import AnonymousSigner
+from aioec2.signers import AnonymousSigner, Signer
 from aioec2.testing import set_testing
 from tests.servers.scripted import OK_BODY, Drop, Reply, ScriptedServer, Stall, ec2_error
 
@@ -343,3 +345,53 @@ async def test_throttling_error_is_typed_when_retries_run_out() -> None:
             await s.request("DescribeRegions")
     assert "RequestLimitExceeded" == caught.value.code
     assert dict(parse_qsl(srv.seen[0].body.decode()))["Action"] == "DescribeRegions"
+
+
+class HeaderSigner:
+    """A user-written signer: adds a shared-secret header instead of a signature."""
+
+    requires_credentials = False
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def sign(
+        self,
+        request: HttpRequest,
+        *,
+        credentials: aioec2.Credentials | None,
+        region: str,
+        now: datetime,
+    ) -> HttpRequest:
+        """Record the call and add the header."""
+        self.calls.append(f"{region}@{now.tzinfo is not None}")
+        return request.with_headers(("X-Gateway-Key", "k-123"))
+
+
+async def test_user_written_signer_plugs_in() -> None:
+    """A class with requires_credentials and sign() signs every request of the Session."""
+    signer = HeaderSigner()
+    assert isinstance(signer, Signer)
+    async with (
+        ScriptedServer([Reply(503)]) as srv,
+        aioec2.Session(region="eu-west-1", endpoint_url=srv.url, signer=signer) as s,
+    ):
+        await s.request("DescribeRegions")
+    assert ["k-123", "k-123"] == [seen.headers["x-gateway-key"] for seen in srv.seen]
+    assert ["eu-west-1@True", "eu-west-1@True"] == signer.calls  # re-signed for the retry
+
+
+async def test_adaptive_mode_retries_throttling_and_enables_the_rate_limiter() -> None:
+    """With retry_mode='adaptive' a throttle switches the session-wide limiter on."""
+    config = aioec2.Config(retry_mode="adaptive")
+    async with (
+        ScriptedServer([ec2_error("RequestLimitExceeded", "slow", 503)]) as srv,
+        session(srv.url, config=config) as s,
+    ):
+        assert s._retry.rate_limiter is None  # created lazily by the first timed call
+        await s.request("DescribeRegions")
+        limiter = s._retry.rate_limiter
+        assert limiter is not None
+        assert limiter.enabled
+        await asyncio.gather(*(s.request("DescribeRegions") for _ in range(5)))
+    assert 7 == len(srv.seen)
