@@ -319,7 +319,7 @@ def _children(node: _Node) -> list[Any]:
     return _as_list(children)
 
 
-def _as_list(value: Any) -> list[Any]:  # noqa: ANN401 - any xmltodict value
+def _as_list(value: Any) -> list[Any]:
     return value if type(value) is list else [value]
 
 
