@@ -1,9 +1,15 @@
 """
 Helpers for testing code that uses aioec2.
 
-``set_testing(True)`` turns retry back-off sleeps off for the whole process (retries still
-happen, at once), so a test of retry behaviour runs in milliseconds. Use it as a context
-manager to restore the previous setting on exit.
+* :class:`FakeEC2`: an in-process EC2 endpoint with EC2's state timing, eventual
+  consistency, ClientToken idempotency, capacity, throttling, injected faults and signature
+  checks: ``async with FakeEC2() as fake: aioec2.Session(endpoint_url=fake.url, ...)``.
+  ``python -m aioec2.testing serve`` runs one from the command line, and the pytest plugin
+  ``aioec2.testing.pytest_plugin`` offers the ``fake_ec2`` and ``ec2_session`` fixtures.
+* :class:`VirtualClock`: time that moves only when a test says so.
+* ``set_testing(True)`` turns retry back-off sleeps off for the whole process (retries still
+  happen, at once), so a test of retry behaviour runs in milliseconds. Use it as a context
+  manager to restore the previous setting on exit.
 """
 
 from __future__ import annotations
@@ -11,8 +17,28 @@ from __future__ import annotations
 from types import TracebackType
 
 from aioec2 import _testmode
+from aioec2.testing._clock import Clock, MonotonicClock, VirtualClock
+from aioec2.testing._faults import FAULT_KINDS, Fault, FaultRule, Faults
+from aioec2.testing._model import FakeError
+from aioec2.testing._server import FakeEC2
+from aioec2.testing._service import RequestRecord
+from aioec2.testing._state import EC2State, Timings
 
-__all__ = ["set_testing"]
+__all__ = [
+    "FAULT_KINDS",
+    "Clock",
+    "EC2State",
+    "FakeEC2",
+    "FakeError",
+    "Fault",
+    "FaultRule",
+    "Faults",
+    "MonotonicClock",
+    "RequestRecord",
+    "Timings",
+    "VirtualClock",
+    "set_testing",
+]
 
 
 class _Restore:
