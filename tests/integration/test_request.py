@@ -1,37 +1,28 @@
-"""The escape hatch against moto_server, an EC2 implementation nobody here wrote."""
+"""The escape hatch against moto_server and FakeEC2: the same tests, two EC2 implementations."""
 
 from __future__ import annotations
 
 import pytest
 
-import aioec2
 from aioec2.errors import NotFoundError
 from aioec2.signers import AnonymousSigner, Signer, SigV2Signer, SigV4Signer
-
-pytestmark = pytest.mark.moto
-
-CREDS = aioec2.Credentials("AKIDEXAMPLE", "moto-secret-key", None)
+from tests.conftest import Endpoint
 
 SIGNERS = [SigV4Signer(), SigV2Signer(), AnonymousSigner()]
 
 
-def moto_session(url: str, signer: Signer | None = None) -> aioec2.Session:
-    """A session against the moto_server fixture."""
-    return aioec2.Session(region="us-east-1", endpoint_url=url, credentials=CREDS, signer=signer)
-
-
 @pytest.mark.parametrize("signer", SIGNERS, ids=lambda s: type(s).__name__)
-async def test_describe_regions(moto_url: str, signer: Signer) -> None:
+async def test_describe_regions(ec2_endpoint: Endpoint, signer: Signer) -> None:
     """DescribeRegions lists us-east-1 with its endpoint, whichever signer is used."""
-    async with moto_session(moto_url, signer) as s:
+    async with ec2_endpoint.session(signer=signer) as s:
         result = await s.request("DescribeRegions")
     regions = {r["regionName"]: r["regionEndpoint"] for r in result["regionInfo"]}
     assert "ec2.us-east-1.amazonaws.com" == regions["us-east-1"]
 
 
-async def test_describe_images_by_owner(moto_url: str) -> None:
+async def test_describe_images_by_owner(ec2_endpoint: Endpoint) -> None:
     """DescribeImages with Owner.1=amazon returns only Amazon's images, as a list."""
-    async with moto_session(moto_url) as s:
+    async with ec2_endpoint.session() as s:
         result = await s.request("DescribeImages", {"Owner": ["amazon"]})
     images = result["imagesSet"]
     assert images
@@ -39,9 +30,9 @@ async def test_describe_images_by_owner(moto_url: str) -> None:
     assert all(isinstance(image["tagSet"], list) for image in images)
 
 
-async def test_run_then_terminate_instances(moto_url: str) -> None:
+async def test_run_then_terminate_instances(ec2_endpoint: Endpoint) -> None:
     """RunInstances launches two instances that TerminateInstances then shuts down."""
-    async with moto_session(moto_url) as s:
+    async with ec2_endpoint.session() as s:
         images = (await s.request("DescribeImages", {"Owner": ["amazon"]}))["imagesSet"]
         ran = await s.request(
             "RunInstances",
@@ -64,10 +55,32 @@ async def test_run_then_terminate_instances(moto_url: str) -> None:
     assert set(changes.values()) <= {"shutting-down", "terminated"}
 
 
-async def test_unknown_instance_is_not_found(moto_url: str) -> None:
+async def test_unknown_instance_is_not_found(ec2_endpoint: Endpoint) -> None:
     """Terminating an unknown instance id raises NotFoundError with EC2's code."""
-    async with moto_session(moto_url) as s:
+    async with ec2_endpoint.session() as s:
         with pytest.raises(NotFoundError) as caught:
             await s.request("TerminateInstances", {"InstanceId": ["i-0123456789abcdef0"]})
     assert "InvalidInstanceID.NotFound" == caught.value.code
     assert 400 == caught.value.status
+
+
+async def test_new_instances_start_pending(ec2_endpoint: Endpoint) -> None:
+    """RunInstances answers with instances in the 'pending' state, as EC2 does."""
+    async with ec2_endpoint.session() as s:
+        images = (await s.request("DescribeImages", {"Owner": ["amazon"]}))["imagesSet"]
+        ran = await s.request(
+            "RunInstances", {"ImageId": images[0]["imageId"], "MinCount": 1, "MaxCount": 1}
+        )
+    assert ["pending"] == [i["instanceState"]["name"] for i in ran["instancesSet"]]
+
+
+@pytest.mark.moto_gap(reason="moto has no ResetImageAttribute")
+async def test_reset_image_attribute(ec2_endpoint: Endpoint) -> None:
+    """ResetImageAttribute on launchPermission answers 'true'."""
+    async with ec2_endpoint.session() as s:
+        images = (await s.request("DescribeImages", {"Owner": ["amazon"]}))["imagesSet"]
+        result = await s.request(
+            "ResetImageAttribute",
+            {"ImageId": images[0]["imageId"], "Attribute": "launchPermission"},
+        )
+    assert "true" == result["return"]
