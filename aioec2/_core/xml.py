@@ -102,8 +102,14 @@ def parse_xml(body: bytes, *, max_bytes: int) -> dict[str, Any]:
             + _excerpt(body)
         )
     try:
+        # strip_whitespace=False: values keep their spaces as botocore keeps them (an image
+        # name "x ", a key's trailing newline); the walks below drop indentation "#text".
         doc: dict[str, Any] = xmltodict.parse(
-            body, expat=_SafeExpat, xml_attribs=False, disable_entities=True
+            body,
+            expat=_SafeExpat,
+            xml_attribs=False,
+            disable_entities=True,
+            strip_whitespace=False,
         )
     except (expat.ExpatError, ValueError) as exc:  # _RefusedDoctypeError is a ValueError too
         raise _not_xml(body, exc) from None
@@ -125,7 +131,7 @@ def _not_xml(body: bytes, exc: Exception) -> ResponseParseError:
 def _content(body: bytes, max_bytes: int) -> dict[str, Any]:
     # The children of the root element (``DescribeInstancesResponse`` and the like).
     ((name, content),) = parse_xml(body, max_bytes=max_bytes).items()
-    if content is None:
+    if content is None or (isinstance(content, str) and not content.strip()):
         return {}
     if not isinstance(content, dict):
         raise ResponseParseError(f"<{name}> holds text, not elements: {_excerpt(body)}")
@@ -159,32 +165,42 @@ def parse_generic(body: bytes, *, max_bytes: int) -> dict[str, Any]:
     return content
 
 
+def _layout(text: str) -> bool:
+    # Indentation between elements: white space with a line break. A value of plain spaces
+    # ("x " or " ") is data and is kept, as botocore keeps it.
+    return "\n" in text and not text.strip()
+
+
 def _generic(node: dict[str, Any]) -> None:
     # In place: xmltodict's dicts are fresh and ours, so nothing is copied twice.
+    if "#text" in node and len(node) > 1:
+        del node["#text"]  # the layout between child elements
     for key, value in node.items():
         kind = type(value)
         if kind is dict:
-            if len(value) == 1 and "item" in value:
-                items = value["item"]
-                node[key] = _generic_items(items if type(items) is list else [items])
-            else:
-                _generic(value)
-        elif value is None:
+            node[key] = _generic_container(value)
+        elif value is None or (kind is str and _layout(value)):
             node[key] = [] if key.endswith("Set") else ""
         elif kind is list:
             node[key] = _generic_items(value)
+
+
+def _generic_container(value: dict[str, Any]) -> Any:
+    if "#text" in value and len(value) > 1:
+        del value["#text"]
+    if len(value) == 1 and "item" in value:
+        items = value["item"]
+        return _generic_items(items if type(items) is list else [items])
+    _generic(value)
+    return value
 
 
 def _generic_items(items: list[Any]) -> list[Any]:
     for index, item in enumerate(items):
         kind = type(item)
         if kind is dict:
-            if len(item) == 1 and "item" in item:
-                inner = item["item"]
-                items[index] = _generic_items(inner if type(inner) is list else [inner])
-            else:
-                _generic(item)
-        elif item is None:
+            items[index] = _generic_container(item)
+        elif item is None or (kind is str and _layout(item)):
             items[index] = ""
     return items
 
