@@ -1,11 +1,232 @@
-"""Typed EC2 operations: images."""
+"""Typed EC2 operations: images (DescribeImages and the image attribute calls)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, cast
+
+from aioec2 import _validate as check
 from aioec2._api._base import OperationsBase
+from aioec2._validate_instances import flag
+from aioec2.errors import ArgumentError, NotFoundError
+from aioec2.models.image import Image
+
+if TYPE_CHECKING:
+    from aioec2.session import Session
+
+__all__ = ["ImagesAPI"]
+
+_OPERATION_TYPES = {"add": "Add", "remove": "Remove"}
 
 
 class ImagesAPI(OperationsBase):
     """Operations on images."""
 
     __slots__ = ()
+
+    async def describe_images(
+        self,
+        *,
+        image_ids: Iterable[str] = (),
+        owners: Iterable[str] = (),
+        executable_users: Iterable[str] = (),
+        filters: Mapping[str, str | Iterable[str]] | None = None,
+        include_deprecated: bool | None = None,
+    ) -> list[Image]:
+        """
+        Describe images (DescribeImages), following every page.
+
+        Args:
+            image_ids: only these images.
+            owners: account ids, or ``"self"``, ``"amazon"``, ``"aws-marketplace"``.
+            executable_users: images these accounts may launch (``"self"``, ``"all"``).
+            filters: ``{"architecture": ["x86_64"], "name": "amzn2-*"}``.
+            include_deprecated: include deprecated images (EC2's ``IncludeDeprecated``).
+
+        Returns:
+            The images, bound to this session.
+
+        Raises:
+            ArgumentError: an argument is malformed; nothing was sent.
+            EC2APIError: EC2 refused the call.
+
+        .. versionadded:: 0.1
+        """
+        params: dict[str, Any] = {
+            "ImageIds": check.id_list("image_ids", image_ids),
+            "Owners": check.id_list("owners", owners),
+            "ExecutableUsers": check.id_list("executable_users", executable_users),
+            "Filters": check.filters(filters),
+        }
+        if include_deprecated is not None:
+            params["IncludeDeprecated"] = flag("include_deprecated", include_deprecated)
+        session = cast("Session", self)  # the mixin only ever runs as part of a Session
+        images: list[Image] = []
+        async for page in self.paginate("DescribeImages", params):
+            images.extend(Image.from_parsed(i, session=session) for i in page.get("Images", ()))
+        return images
+
+    async def get_all_images(
+        self,
+        *,
+        image_ids: Iterable[str] = (),
+        owners: Iterable[str] = (),
+        executable_users: Iterable[str] = (),
+        filters: Mapping[str, str | Iterable[str]] | None = None,
+        include_deprecated: bool | None = None,
+    ) -> list[Image]:
+        """
+        Alias of :meth:`describe_images`, for users of the boto tutorial.
+
+        .. versionadded:: 0.1
+        """
+        return await self.describe_images(
+            image_ids=image_ids,
+            owners=owners,
+            executable_users=executable_users,
+            filters=filters,
+            include_deprecated=include_deprecated,
+        )
+
+    async def get_image(self, image_id: str) -> Image:
+        """
+        Describe one image.
+
+        Args:
+            image_id: the image, e.g. ``"ami-1a2b3c4d"``.
+
+        Returns:
+            The image, bound to this session.
+
+        Raises:
+            NotFoundError: no such image (``InvalidAMIID.NotFound``), whether EC2 said so or
+                answered with an empty list.
+
+        .. versionadded:: 0.1
+        """
+        check.non_empty_str("image_id", image_id)
+        images = await self.describe_images(image_ids=[image_id])
+        for image in images:
+            if image.id == image_id:
+                return image
+        # EC2 usually answers an unknown id with this error itself; an empty list (some
+        # EC2-compatible clouds, or an image just deregistered) means the same.
+        raise NotFoundError("InvalidAMIID.NotFound", f"The image id '[{image_id}]' does not exist")
+
+    async def describe_image_attribute(
+        self, image_id: str, attribute: str = "launchPermission"
+    ) -> dict[str, Any]:
+        """
+        Describe one attribute of an image (DescribeImageAttribute).
+
+        Args:
+            image_id: the image.
+            attribute: ``launchPermission``, ``description``, ``kernel``, ``ramdisk``,
+                ``productCodes``, ``blockDeviceMapping``, ``sriovNetSupport``, ``bootMode``, ...
+
+        Returns:
+            The parsed output, e.g. ``{"ImageId": ..., "LaunchPermissions": [{"UserId": ...}]}``.
+
+        .. versionadded:: 0.1
+        """
+        params = {
+            "ImageId": check.non_empty_str("image_id", image_id),
+            "Attribute": check.non_empty_str("attribute", attribute),
+        }
+        return await self.call("DescribeImageAttribute", params)
+
+    async def modify_image_attribute(
+        self,
+        image_id: str,
+        *,
+        attribute: str = "launchPermission",
+        operation_type: str | None = None,
+        user_ids: Iterable[str] = (),
+        groups: Iterable[str] = (),
+        launch_permission: Mapping[str, Any] | None = None,
+        description: str | None = None,
+    ) -> None:
+        """
+        Change one attribute of an image (ModifyImageAttribute).
+
+        Launch permissions go out in EC2's structured form,
+        ``LaunchPermission.Add.1.UserId=...`` / ``LaunchPermission.Remove.1.Group=all``,
+        rather than the legacy ``OperationType`` + ``UserId.N`` form.
+
+        Args:
+            image_id: the image.
+            attribute: the attribute to change; ``"description"`` when ``description`` is given.
+            operation_type: ``"add"`` or ``"remove"``: what to do with ``user_ids``/``groups``.
+            user_ids: account ids to add or remove.
+            groups: groups to add or remove (only ``"all"`` exists: the public).
+            launch_permission: botocore's ``LaunchPermissionModifications`` as is,
+                ``{"Add": [{"UserId": ...}], "Remove": [{"Group": "all"}]}``.
+            description: a new description.
+
+        Raises:
+            ArgumentError: nothing to change, an unknown ``operation_type``, or a description
+                and launch permissions in one call (EC2 changes one attribute per call).
+
+        .. versionadded:: 0.1
+        """
+        params: dict[str, Any] = {"ImageId": check.non_empty_str("image_id", image_id)}
+        attribute = check.non_empty_str("attribute", attribute)
+        users = check.id_list("user_ids", user_ids)
+        group_names = check.id_list("groups", groups)
+        changes: dict[str, list[dict[str, str]]] = {}
+        if launch_permission is not None:
+            if not isinstance(launch_permission, Mapping):
+                raise TypeError(
+                    "launch_permission must be a mapping like {'Add': [{'UserId': ...}]}, "
+                    f"got {type(launch_permission).__name__}"
+                )
+            changes = {key: list(value) for key, value in launch_permission.items()}
+        if users or group_names:
+            if operation_type not in _OPERATION_TYPES:
+                raise ArgumentError(
+                    f"operation_type must be 'add' or 'remove' with user_ids or groups, "
+                    f"got {operation_type!r}"
+                )
+            key = _OPERATION_TYPES[operation_type]
+            changes.setdefault(key, []).extend(
+                [{"UserId": u} for u in users] + [{"Group": g} for g in group_names]
+            )
+        elif operation_type is not None:
+            raise ArgumentError("operation_type needs user_ids or groups to add or remove")
+        if description is not None:
+            if changes:
+                raise ArgumentError(
+                    "change description and launch permissions in separate calls "
+                    "(EC2 modifies one attribute per call)"
+                )
+            params["Attribute"] = "description"
+            params["Description"] = {"Value": check.non_empty_str("description", description)}
+        elif changes:
+            params["Attribute"] = attribute
+            params["LaunchPermission"] = changes
+        else:
+            raise ArgumentError(
+                "nothing to modify: give user_ids or groups (with operation_type), "
+                "launch_permission, or description"
+            )
+        await self.call("ModifyImageAttribute", params)
+
+    async def reset_image_attribute(
+        self, image_id: str, attribute: str = "launchPermission"
+    ) -> None:
+        """
+        Reset an image attribute to its default (ResetImageAttribute).
+
+        For ``launchPermission`` that makes the image private: only its owner may launch it.
+
+        Args:
+            image_id: the image.
+            attribute: ``launchPermission`` (the default), ``kernel`` or ``ramdisk``.
+
+        .. versionadded:: 0.1
+        """
+        params = {
+            "ImageId": check.non_empty_str("image_id", image_id),
+            "Attribute": check.non_empty_str("attribute", attribute),
+        }
+        await self.call("ResetImageAttribute", params)
