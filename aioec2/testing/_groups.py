@@ -275,14 +275,9 @@ def _merge(state: EC2State, grants: Iterable[Grant]) -> list[dict[str, Any]]:
         elif grant.kind == "cidr6":
             perm["ipv6Ranges"].append({"cidrIpv6": grant.peer, "description": description})
         else:
-            peer = state.groups.get(grant.peer)
+            # VPC groups are referenced by id: EC2 (and moto) describe the pair without a name.
             perm["groups"].append(
-                {
-                    "userId": grant.user_id,
-                    "groupId": grant.peer,
-                    "groupName": peer.name if peer is not None else None,
-                    "description": description,
-                }
+                {"userId": grant.user_id, "groupId": grant.peer, "description": description}
             )
     return list(merged.values())
 

@@ -2,9 +2,9 @@
 Images: a seeded catalogue of Amazon-owned public AMIs, DescribeImages, and the
 launchPermission attribute (Describe/Modify/ResetImageAttribute).
 
-A seeded image is public by registration and starts with no *explicit* launch permissions,
-so the tutorial's ``get_launch_permissions()`` on it answers an empty list; granting the
-group ``all`` makes any image public, and ResetImageAttribute removes every explicit grant.
+As on EC2, an image is public exactly when its launch permissions hold the group ``all``:
+DescribeImageAttribute on a seeded (public) image answers that group, removing it makes the
+image private, and ResetImageAttribute returns it to the private default with no grants.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def seed_images(state: EC2State) -> None:
             virtualization_type=virt,
             creation_date=created,
             kernel_id="aki-9b00e5f2" if virt == "paravirtual" else None,
-            public=True,
+            launch_groups=["all"],
         )
 
 

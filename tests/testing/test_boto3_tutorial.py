@@ -60,6 +60,12 @@ async def test_tutorial_with_boto3() -> None:
             )
             return answer["LaunchPermissions"]
 
+        assert [{"Group": "all"}] == await permissions()  # a public image, as on EC2
+        await call(
+            "modify_image_attribute",
+            ImageId=image_id,
+            LaunchPermission={"Remove": [{"Group": "all"}]},
+        )
         assert [] == await permissions()
         await call(
             "modify_image_attribute",

@@ -59,13 +59,21 @@ def test_bad_image_ids(state: EC2State, image_id: str, code: str) -> None:
     assert code == caught.value.code
 
 
-def test_seeded_image_has_no_explicit_permissions(state: EC2State) -> None:
-    """A seeded image is public by registration, so its launchPermission list starts empty."""
+def test_seeded_public_image_is_shared_with_group_all(state: EC2State) -> None:
+    """As on EC2, a public image's launchPermission is the group all; reset makes it private."""
+    assert [{"group": "all"}] == permissions(state)
+    call(state, "ResetImageAttribute", {"ImageId": FEDORA, "Attribute": "launchPermission"})
     assert [] == permissions(state)
 
 
 def test_add_and_remove_users_and_groups(state: EC2State) -> None:
     """LaunchPermission.Add and .Remove grant and withdraw users and the group all."""
+    call(
+        state,
+        "ModifyImageAttribute",
+        {"ImageId": FEDORA, "LaunchPermission": {"Remove": [{"Group": "all"}]}},
+    )
+    assert [] == permissions(state)
     call(
         state,
         "ModifyImageAttribute",
