@@ -20,8 +20,20 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """Check style and common bugs with ruff."""
     session.install("ruff")
-    session.run("ruff", "check", "aioec2", "tests", "benchmarks", "examples", "scripts", "noxfile.py")
-    session.run("ruff", "format", "--check", "aioec2", "tests", "benchmarks", "examples", "scripts", "noxfile.py")
+    session.run(
+        "ruff", "check", "aioec2", "tests", "benchmarks", "examples", "scripts", "noxfile.py"
+    )
+    session.run(
+        "ruff",
+        "format",
+        "--check",
+        "aioec2",
+        "tests",
+        "benchmarks",
+        "examples",
+        "scripts",
+        "noxfile.py",
+    )
 
 
 @nox.session(python="3.11")

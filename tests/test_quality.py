@@ -24,6 +24,16 @@ def test_mypy_strict_is_clean() -> None:
 
 def test_ruff_is_clean() -> None:
     """ruff finds no lint error in the package, the tests, the benchmarks or the noxfile."""
-    result = _run("ruff", "check", "--quiet", "aioec2", "tests", "benchmarks", "examples", "scripts", "noxfile.py")
+    result = _run(
+        "ruff",
+        "check",
+        "--quiet",
+        "aioec2",
+        "tests",
+        "benchmarks",
+        "examples",
+        "scripts",
+        "noxfile.py",
+    )
     assert "" == result.stdout.strip(), result.stdout
     assert 0 == result.returncode
