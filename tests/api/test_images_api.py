@@ -12,20 +12,8 @@ import aioec2
 from aioec2.errors import ArgumentError, NotFoundError, ServiceError
 from aioec2.models.image import Image, LaunchPermissions
 from aioec2.testing import set_testing
-from tests.models.test_images import IMAGES_XML
+from tests.fixtures_ec2 import IMAGES_XML, ok, session_at
 from tests.servers.scripted import Reply, ScriptedServer, ec2_error
-
-CREDS = aioec2.Credentials("AKIDEXAMPLE", "secret-key-for-tests", None)
-NS = b'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"'
-
-
-def ok(action: str, inner: bytes = b"<return>true</return>") -> Reply:
-    """A 200 reply to ``action`` holding ``inner``."""
-    return Reply(
-        200,
-        b"<" + action.encode() + b"Response " + NS + b"><requestId>req-1</requestId>" + inner
-        + b"</" + action.encode() + b"Response>",
-    )  # fmt: skip
 
 
 def images_page(*ids: str, next_token: str | None = None) -> Reply:
@@ -46,11 +34,6 @@ PERMISSIONS = ok(
 )
 
 
-def session(url: str) -> aioec2.Session:
-    """A session against a test server."""
-    return aioec2.Session(region="us-east-1", endpoint_url=url, credentials=CREDS)
-
-
 @pytest.fixture(autouse=True)
 def _no_backoff() -> Iterator[None]:
     """Retries happen at once."""
@@ -63,7 +46,7 @@ def _no_backoff() -> Iterator[None]:
 
 async def test_describe_images_sends_every_argument() -> None:
     """describe_images sends ids, owners, executable users, filters and IncludeDeprecated."""
-    async with ScriptedServer([Reply(200, IMAGES_XML)]) as srv, session(srv.url) as s:
+    async with ScriptedServer([Reply(200, IMAGES_XML)]) as srv, session_at(srv.url) as s:
         images = await s.describe_images(
             image_ids=["ami-1a2b3c4d"],
             owners=["amazon", "self"],
@@ -84,7 +67,7 @@ async def test_describe_images_sends_every_argument() -> None:
 async def test_describe_images_follows_every_page() -> None:
     """describe_images follows NextToken and returns the images of every page in order."""
     script = [images_page("ami-1", "ami-2", next_token="t1"), images_page("ami-3")]
-    async with ScriptedServer(script) as srv, session(srv.url) as s:
+    async with ScriptedServer(script) as srv, session_at(srv.url) as s:
         images = await s.describe_images(owners=["self"])
     assert ["ami-1", "ami-2", "ami-3"] == [i.id for i in images]
     assert b"Action=DescribeImages&Version=2016-11-15&Owner.1=self" == srv.seen[0].body
@@ -95,7 +78,7 @@ async def test_describe_images_follows_every_page() -> None:
 
 async def test_get_all_images_is_describe_images() -> None:
     """get_all_images sends what describe_images sends and returns the same images."""
-    async with ScriptedServer(default=images_page("ami-1")) as srv, session(srv.url) as s:
+    async with ScriptedServer(default=images_page("ami-1")) as srv, session_at(srv.url) as s:
         described = await s.describe_images(owners=["amazon"], filters={"name": "x"})
         aliased = await s.get_all_images(owners=["amazon"], filters={"name": "x"})
     assert described == aliased
@@ -104,7 +87,7 @@ async def test_get_all_images_is_describe_images() -> None:
 
 async def test_get_image_returns_the_image() -> None:
     """get_image asks for one id and returns that Image."""
-    async with ScriptedServer([Reply(200, IMAGES_XML)]) as srv, session(srv.url) as s:
+    async with ScriptedServer([Reply(200, IMAGES_XML)]) as srv, session_at(srv.url) as s:
         image = await s.get_image("ami-1a2b3c4d")
     assert "Image:ami-1a2b3c4d" == repr(image)
     assert b"Action=DescribeImages&Version=2016-11-15&ImageId.1=ami-1a2b3c4d" == srv.seen[0].body
@@ -112,7 +95,7 @@ async def test_get_image_returns_the_image() -> None:
 
 async def test_get_image_of_an_empty_answer_is_not_found() -> None:
     """An empty imagesSet for the asked id raises NotFoundError with EC2's code."""
-    async with ScriptedServer([images_page()]) as srv, session(srv.url) as s:
+    async with ScriptedServer([images_page()]) as srv, session_at(srv.url) as s:
         with pytest.raises(NotFoundError) as caught:
             await s.get_image("ami-0000")
     assert "InvalidAMIID.NotFound" == caught.value.code
@@ -122,7 +105,7 @@ async def test_get_image_of_an_empty_answer_is_not_found() -> None:
 async def test_get_image_passes_ec2s_not_found_on() -> None:
     """EC2's own InvalidAMIID.NotFound error reaches the caller as NotFoundError."""
     script = [ec2_error("InvalidAMIID.NotFound", "The image id '[ami-0000]' does not exist")]
-    async with ScriptedServer(script) as srv, session(srv.url) as s:
+    async with ScriptedServer(script) as srv, session_at(srv.url) as s:
         with pytest.raises(NotFoundError, match="ami-0000"):
             await s.get_image("ami-0000")
     assert 1 == len(srv.seen)
@@ -130,7 +113,7 @@ async def test_get_image_passes_ec2s_not_found_on() -> None:
 
 async def test_describe_image_attribute_returns_the_parsed_output() -> None:
     """describe_image_attribute sends Attribute and ImageId and returns botocore-named output."""
-    async with ScriptedServer([PERMISSIONS]) as srv, session(srv.url) as s:
+    async with ScriptedServer([PERMISSIONS]) as srv, session_at(srv.url) as s:
         result = await s.describe_image_attribute("ami-1a2b3c4d")
     assert (
         b"Action=DescribeImageAttribute&Version=2016-11-15"
@@ -171,14 +154,14 @@ async def test_modify_image_attribute_sends_the_structured_form(
     kwargs: dict[str, Any], expected: bytes
 ) -> None:
     """modify_image_attribute sends LaunchPermission.Add/Remove (or Description.Value)."""
-    async with ScriptedServer([ok("ModifyImageAttribute")]) as srv, session(srv.url) as s:
+    async with ScriptedServer([ok("ModifyImageAttribute")]) as srv, session_at(srv.url) as s:
         await s.modify_image_attribute("ami-1", **kwargs)
     assert b"Action=ModifyImageAttribute&Version=2016-11-15" + expected == srv.seen[0].body
 
 
 async def test_reset_image_attribute_request() -> None:
     """reset_image_attribute sends ResetImageAttribute for launchPermission (scripted server)."""
-    async with ScriptedServer([ok("ResetImageAttribute")]) as srv, session(srv.url) as s:
+    async with ScriptedServer([ok("ResetImageAttribute")]) as srv, session_at(srv.url) as s:
         await s.reset_image_attribute("ami-1")
     assert (
         b"Action=ResetImageAttribute&Version=2016-11-15&Attribute=launchPermission&ImageId=ami-1"
@@ -195,7 +178,7 @@ async def test_image_methods_send_their_calls() -> None:
         ok("ResetImageAttribute"),
         Reply(200, IMAGES_XML.replace(b">available<", b">deregistered<")),
     ]
-    async with ScriptedServer(script) as srv, session(srv.url) as s:
+    async with ScriptedServer(script) as srv, session_at(srv.url) as s:
         image = await s.get_image("ami-1a2b3c4d")
         permissions = await image.get_launch_permissions()
         await image.set_launch_permissions(user_ids=["123456789012"])
@@ -269,7 +252,7 @@ async def test_bad_arguments_fail_before_sending(
     call: _Call, error: type[Exception], name: str
 ) -> None:
     """Each malformed argument raises a clear error naming it, and no request is sent."""
-    async with ScriptedServer() as srv, session(srv.url) as s:
+    async with ScriptedServer() as srv, session_at(srv.url) as s:
         with pytest.raises(error, match=name):
             await invoke(call, s)
     assert 0 == len(srv.seen)
@@ -286,7 +269,7 @@ async def _registered_image(s: aioec2.Session, name: str) -> Image:
 
 def moto(url: str) -> aioec2.Session:
     """A session against moto_server."""
-    return session(url)
+    return session_at(url)
 
 
 @pytest.mark.moto

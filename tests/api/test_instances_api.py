@@ -16,21 +16,8 @@ from aioec2.errors import ArgumentError, DryRunOperation, NotFoundError
 from aioec2.models.image import Image
 from aioec2.models.instance import InstanceState, InstanceStateChange, Reservation
 from aioec2.testing import set_testing
-from tests.models.test_images import RecordingSession, key_pair
+from tests.fixtures_ec2 import key_pair, ok, session_at
 from tests.servers.scripted import Drop, Reply, ScriptedServer, ec2_error
-
-CREDS = aioec2.Credentials("AKIDEXAMPLE", "secret-key-for-tests", None)
-NS = b'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"'
-
-
-def ok(action: str, inner: bytes = b"<return>true</return>") -> Reply:
-    """A 200 reply to ``action`` holding ``inner``."""
-    name = action.encode()
-    return Reply(
-        200,
-        b"<" + name + b"Response " + NS + b"><requestId>req-1</requestId>" + inner
-        + b"</" + name + b"Response>",
-    )  # fmt: skip
 
 
 def instance_xml(instance_id: str, state: str = "pending", code: int = 0) -> bytes:
@@ -81,11 +68,6 @@ def changes_reply(action: str, previous: str, current: str, *ids: str) -> Reply:
     return ok(action, b"<instancesSet>" + items + b"</instancesSet>")
 
 
-def session(url: str) -> aioec2.Session:
-    """A session against a test server."""
-    return aioec2.Session(region="us-east-1", endpoint_url=url, credentials=CREDS)
-
-
 def form(body: bytes) -> dict[str, list[str]]:
     """Decode a request body."""
     return parse_qs(body.decode(), keep_blank_values=True)
@@ -103,7 +85,7 @@ def _no_backoff() -> Iterator[None]:
 
 async def test_run_instances_sends_every_argument() -> None:
     """run_instances sends each argument under its EC2 name, user data base64-encoded."""
-    async with ScriptedServer([RUN_REPLY]) as srv, session(srv.url) as s:
+    async with ScriptedServer([RUN_REPLY]) as srv, session_at(srv.url) as s:
         reservation = await s.run_instances(
             "ami-1",
             min_count=1,
@@ -134,7 +116,7 @@ async def test_run_instances_sends_every_argument() -> None:
 
 async def test_run_instances_defaults_send_one_instance_and_a_token() -> None:
     """With only an image id, one instance is asked for and a UUID ClientToken is generated."""
-    async with ScriptedServer([RUN_REPLY]) as srv, session(srv.url) as s:
+    async with ScriptedServer([RUN_REPLY]) as srv, session_at(srv.url) as s:
         await s.run_instances("ami-1")
     sent = form(srv.seen[0].body)
     token = sent.pop("ClientToken")[0]
@@ -151,7 +133,7 @@ async def test_run_instances_defaults_send_one_instance_and_a_token() -> None:
 async def test_user_data_bytes_are_encoded_as_given() -> None:
     """Bytes user data is base64-encoded byte for byte (no text decoding)."""
     payload = bytes(range(256))
-    async with ScriptedServer([RUN_REPLY]) as srv, session(srv.url) as s:
+    async with ScriptedServer([RUN_REPLY]) as srv, session_at(srv.url) as s:
         await s.run_instances("ami-1", user_data=payload)
     assert [base64.b64encode(payload).decode()] == form(srv.seen[0].body)["UserData"]
 
@@ -163,7 +145,7 @@ async def test_user_data_bytes_are_encoded_as_given() -> None:
 )
 async def test_client_token_is_the_same_across_retries(failure: Reply | Drop) -> None:
     """A retried RunInstances resends the very same ClientToken, so EC2 launches once."""
-    async with ScriptedServer([failure, RUN_REPLY]) as srv, session(srv.url) as s:
+    async with ScriptedServer([failure, RUN_REPLY]) as srv, session_at(srv.url) as s:
         reservation = await s.run_instances("ami-1", max_count=2)
     assert 2 == len(srv.seen)
     first, second = (form(seen.body)["ClientToken"] for seen in srv.seen)
@@ -175,14 +157,14 @@ async def test_client_token_is_the_same_across_retries(failure: Reply | Drop) ->
 async def test_given_client_token_is_kept_across_retries() -> None:
     """A caller's client_token is sent as is, on every attempt."""
     script = [ec2_error("InternalError", status=500), RUN_REPLY]
-    async with ScriptedServer(script) as srv, session(srv.url) as s:
+    async with ScriptedServer(script) as srv, session_at(srv.url) as s:
         await s.run_instances("ami-1", client_token="launch-42")
     assert [["launch-42"], ["launch-42"]] == [form(x.body)["ClientToken"] for x in srv.seen]
 
 
 async def test_each_call_gets_its_own_token() -> None:
     """Two separate run_instances calls carry different generated tokens."""
-    async with ScriptedServer(default=RUN_REPLY) as srv, session(srv.url) as s:
+    async with ScriptedServer(default=RUN_REPLY) as srv, session_at(srv.url) as s:
         await s.run_instances("ami-1")
         await s.run_instances("ami-1")
     first, second = (form(x.body)["ClientToken"] for x in srv.seen)
@@ -192,7 +174,7 @@ async def test_each_call_gets_its_own_token() -> None:
 async def test_dry_run_raises_after_one_request() -> None:
     """dry_run=True sends DryRun=true once; EC2's 412 DryRunOperation is raised, not retried."""
     script = [ec2_error("DryRunOperation", "Request would have succeeded", status=412)]
-    async with ScriptedServer(script, default=RUN_REPLY) as srv, session(srv.url) as s:
+    async with ScriptedServer(script, default=RUN_REPLY) as srv, session_at(srv.url) as s:
         with pytest.raises(DryRunOperation):
             await s.run_instances("ami-1", dry_run=True)
     assert 1 == len(srv.seen)
@@ -201,7 +183,7 @@ async def test_dry_run_raises_after_one_request() -> None:
 
 async def test_image_run_takes_the_tutorials_positionals() -> None:
     """image.run(2, 2, "gsg-keypair") sends MinCount, MaxCount and KeyName."""
-    async with ScriptedServer([RUN_REPLY]) as srv, session(srv.url) as s:
+    async with ScriptedServer([RUN_REPLY]) as srv, session_at(srv.url) as s:
         image = Image(id="ami-1", session=s)
         reservation = await image.run(2, 2, "gsg-keypair", security_groups=["web"], user_data="x")
     sent = form(srv.seen[0].body)
@@ -220,7 +202,7 @@ async def test_image_run_takes_the_tutorials_positionals() -> None:
 
 async def test_describe_instances_sends_ids_and_filters() -> None:
     """Ids go out as InstanceId.N and a filter mapping as Filter.N.Name / Filter.N.Value.M."""
-    async with ScriptedServer([describe_page()]) as srv, session(srv.url) as s:
+    async with ScriptedServer([describe_page()]) as srv, session_at(srv.url) as s:
         result = await s.describe_instances(
             instance_ids=["i-1", "i-2"],
             filters={"instance-state-name": ["running", "pending"], "tag:env": "prod"},
@@ -242,7 +224,7 @@ THREE_PAGES = [
 
 async def test_describe_instances_follows_every_page() -> None:
     """describe_instances follows NextToken across three pages and returns every reservation."""
-    async with ScriptedServer(THREE_PAGES) as srv, session(srv.url) as s:
+    async with ScriptedServer(THREE_PAGES) as srv, session_at(srv.url) as s:
         reservations = await s.describe_instances(filters={"tag:env": "prod"})
     assert ["r-1", "r-2", "r-3"] == [r.id for r in reservations]
     assert [[], ["page-2"], ["page-3"]] == [form(x.body).get("NextToken", []) for x in srv.seen]
@@ -251,7 +233,7 @@ async def test_describe_instances_follows_every_page() -> None:
 
 async def test_get_all_instances_is_describe_instances() -> None:
     """get_all_instances returns what describe_instances returns, from the same requests."""
-    async with ScriptedServer(THREE_PAGES * 2) as srv, session(srv.url) as s:
+    async with ScriptedServer(THREE_PAGES * 2) as srv, session_at(srv.url) as s:
         described = await s.describe_instances()
         aliased = await s.get_all_instances()
     assert described == aliased
@@ -260,7 +242,7 @@ async def test_get_all_instances_is_describe_instances() -> None:
 
 async def test_iter_instances_fetches_one_page_at_a_time() -> None:
     """iter_instances sends the next request only when the previous page is used up."""
-    async with ScriptedServer(THREE_PAGES) as srv, session(srv.url) as s:
+    async with ScriptedServer(THREE_PAGES) as srv, session_at(srv.url) as s:
         instances = s.iter_instances(page_size=5)
         assert 0 == len(srv.seen)
         first = [await anext(instances), await anext(instances)]
@@ -274,7 +256,7 @@ async def test_iter_instances_fetches_one_page_at_a_time() -> None:
 
 async def test_iter_reservations_stops_where_the_caller_stops() -> None:
     """Breaking out after the first reservation leaves the other pages unrequested."""
-    async with ScriptedServer(THREE_PAGES) as srv, session(srv.url) as s:
+    async with ScriptedServer(THREE_PAGES) as srv, session_at(srv.url) as s:
         async for reservation in s.iter_reservations(filters={"instance-state-name": "running"}):
             assert "r-1" == reservation.id
             break
@@ -284,7 +266,7 @@ async def test_iter_reservations_stops_where_the_caller_stops() -> None:
 async def test_get_instance_returns_the_instance() -> None:
     """get_instance describes one id and returns that Instance."""
     script = [describe_page(reservation_xml("r-1", "i-1"))]
-    async with ScriptedServer(script) as srv, session(srv.url) as s:
+    async with ScriptedServer(script) as srv, session_at(srv.url) as s:
         instance = await s.get_instance("i-1")
     assert ("Instance:i-1", "running", 16) == (repr(instance), instance.state, instance.state_code)
     assert b"Action=DescribeInstances&Version=2016-11-15&InstanceId.1=i-1" == srv.seen[0].body
@@ -292,7 +274,7 @@ async def test_get_instance_returns_the_instance() -> None:
 
 async def test_get_instance_of_an_empty_answer_is_not_found() -> None:
     """No reservation for the asked id raises NotFoundError with InvalidInstanceID.NotFound."""
-    async with ScriptedServer([describe_page()]) as srv, session(srv.url) as s:
+    async with ScriptedServer([describe_page()]) as srv, session_at(srv.url) as s:
         with pytest.raises(NotFoundError) as caught:
             await s.get_instance("i-0")
     assert "InvalidInstanceID.NotFound" == caught.value.code
@@ -310,7 +292,7 @@ async def test_state_change_operations() -> None:
         changes_reply("StartInstances", "stopped", "pending", "i-3"),
         ok("RebootInstances"),
     ]
-    async with ScriptedServer(script) as srv, session(srv.url) as s:
+    async with ScriptedServer(script) as srv, session_at(srv.url) as s:
         terminated = await s.terminate_instances(["i-1", "i-2"])
         stopped = await s.stop_instances(("i-3",), force=True)
         started = await s.start_instances(["i-3"])
@@ -345,7 +327,7 @@ async def test_instance_methods_send_their_calls() -> None:
         describe_page(reservation_xml("r-1", "i-1", state="stopped")),
         changes_reply("TerminateInstances", "running", "shutting-down", "i-1"),
     ]
-    async with ScriptedServer(script) as srv, session(srv.url) as s:
+    async with ScriptedServer(script) as srv, session_at(srv.url) as s:
         instance = await s.get_instance("i-1")
         stop = await instance.stop()
         start = await instance.start()
@@ -373,7 +355,7 @@ async def test_terminate_all_sends_one_request() -> None:
         RUN_REPLY,
         changes_reply("TerminateInstances", "pending", "shutting-down", "i-1", "i-2"),
     ]
-    async with ScriptedServer(script) as srv, session(srv.url) as s:
+    async with ScriptedServer(script) as srv, session_at(srv.url) as s:
         reservation = await s.run_instances("ami-1", max_count=2)
         changes = await reservation.terminate_all()
     assert b"Action=TerminateInstances&Version=2016-11-15&InstanceId.1=i-1&InstanceId.2=i-2" == (
@@ -385,7 +367,7 @@ async def test_terminate_all_sends_one_request() -> None:
 async def test_missing_state_change_is_a_parse_error() -> None:
     """An answer without a change for the instance raises ResponseParseError, not IndexError."""
     script = [changes_reply("TerminateInstances", "running", "shutting-down", "i-other")]
-    async with ScriptedServer(script) as srv, session(srv.url) as s:
+    async with ScriptedServer(script) as srv, session_at(srv.url) as s:
         with pytest.raises(aioec2.errors.ResponseParseError, match="i-1"):
             await (
                 Reservation.from_parsed(
@@ -403,6 +385,7 @@ _Call = Callable[[Any], Any]
 
 
 def _run(**kwargs: Any) -> _Call:
+    """A run_instances call with these arguments (image "ami-1" unless given)."""
     return lambda s: s.run_instances(kwargs.pop("image_id", "ami-1"), **kwargs)
 
 
@@ -463,7 +446,7 @@ async def test_bad_arguments_fail_before_sending(
     call: _Call, error: type[Exception], name: str
 ) -> None:
     """Each malformed argument raises a clear error naming it, and no request is sent."""
-    async with ScriptedServer() as srv, session(srv.url) as s:
+    async with ScriptedServer() as srv, session_at(srv.url) as s:
         with pytest.raises(error, match=name):
             await invoke(call, s)
     assert 0 == len(srv.seen)
@@ -483,7 +466,7 @@ async def _amazon_image(s: aioec2.Session) -> Image:
 @pytest.mark.moto
 async def test_run_describe_terminate_on_moto(moto_url: str) -> None:
     """A launch is visible to describe and get_instance, keeps its tags and user data, and ends."""
-    async with session(moto_url) as s:
+    async with session_at(moto_url) as s:
         image = await _amazon_image(s)
         reservation = await s.run_instances(
             image.id, instance_type="t3.micro", tags={"Name": "web"}, user_data="#!/bin/sh\n"
@@ -510,7 +493,7 @@ async def test_run_describe_terminate_on_moto(moto_url: str) -> None:
 @pytest.mark.moto
 async def test_tutorial_two_instances_with_a_key_pair(moto_url: str) -> None:
     """image.run(2, 2, "gsg-keypair") launches two keyed instances; terminate_all ends both."""
-    async with session(moto_url) as s, key_pair(s, "gsg-keypair"):
+    async with session_at(moto_url) as s, key_pair(s, "gsg-keypair"):
         image = await _amazon_image(s)
         reservation = await image.run(2, 2, "gsg-keypair")
         changes = await reservation.terminate_all()
@@ -525,7 +508,7 @@ async def test_tutorial_two_instances_with_a_key_pair(moto_url: str) -> None:
 @pytest.mark.moto
 async def test_stop_start_reboot_on_moto(moto_url: str) -> None:
     """stop, start and reboot move a moto instance through stopped and back to running."""
-    async with session(moto_url) as s:
+    async with session_at(moto_url) as s:
         (instance,) = (await s.run_instances((await _amazon_image(s)).id)).instances
         stopped = await instance.stop(force=True)
         after_stop = await instance.refresh()
@@ -542,7 +525,7 @@ async def test_stop_start_reboot_on_moto(moto_url: str) -> None:
 @pytest.mark.moto
 async def test_dry_run_on_moto(moto_url: str) -> None:
     """dry_run=True is answered with DryRunOperation and launches nothing."""
-    async with session(moto_url) as s:
+    async with session_at(moto_url) as s:
         image = await _amazon_image(s)
         with pytest.raises(DryRunOperation):
             await s.run_instances(image.id, dry_run=True, tags={"Name": "dry-run-probe"})
@@ -553,7 +536,7 @@ async def test_dry_run_on_moto(moto_url: str) -> None:
 @pytest.mark.moto
 async def test_unknown_instance_on_moto(moto_url: str) -> None:
     """get_instance of an unknown id is NotFoundError with InvalidInstanceID.NotFound."""
-    async with session(moto_url) as s:
+    async with session_at(moto_url) as s:
         with pytest.raises(NotFoundError) as caught:
             await s.get_instance("i-0123456789abcdef0")
     assert "InvalidInstanceID.NotFound" == caught.value.code
@@ -562,7 +545,7 @@ async def test_unknown_instance_on_moto(moto_url: str) -> None:
 @pytest.mark.moto
 async def test_paging_on_moto(moto_url: str) -> None:
     """iter_reservations with page_size=5 walks seven tagged launches in two pages."""
-    async with RecordingSession(region="us-east-1", endpoint_url=moto_url, credentials=CREDS) as s:
+    async with session_at(moto_url) as s:
         image = await _amazon_image(s)
         for _ in range(7):
             await s.run_instances(image.id, tags={"batch": "paging-test"})

@@ -15,9 +15,7 @@ from aioec2.models.key_pair import KeyPair
 from aioec2.models.region import AvailabilityZone, Region
 from aioec2.models.tag import Tag
 from aioec2.testing import set_testing
-from tests.api.test_security_groups_api import ok, session
-from tests.models.test_key_pairs import ED25519_PUBLIC
-from tests.models.test_security_groups import moto_session, unique
+from tests.fixtures_ec2 import ED25519_PUBLIC, ok, session_at, unique
 from tests.servers.scripted import ScriptedServer
 
 
@@ -34,7 +32,7 @@ def _no_backoff() -> Iterator[None]:
 @pytest.mark.moto
 async def test_create_describe_delete_key_pairs_on_moto(moto_url: str) -> None:
     """A created key pair carries its private key once; describe omits it; delete removes it."""
-    async with moto_session(moto_url) as s:
+    async with session_at(moto_url) as s:
         name = unique("gsg-keypair")
         kp = await s.create_key_pair(name, tags={"team": "ops"})
         assert f"KeyPair:{name}" == repr(kp)
@@ -64,7 +62,7 @@ async def test_create_describe_delete_key_pairs_on_moto(moto_url: str) -> None:
 )
 async def test_describe_key_pairs_by_id_on_moto(moto_url: str) -> None:
     """Describing by key pair id returns that key pair only."""
-    async with moto_session(moto_url) as s:
+    async with session_at(moto_url) as s:
         kp = await s.create_key_pair(unique("by-id"))
         await s.create_key_pair(unique("other"))
         assert kp.id is not None
@@ -74,7 +72,7 @@ async def test_describe_key_pairs_by_id_on_moto(moto_url: str) -> None:
 @pytest.mark.moto
 async def test_import_key_pair_on_moto(moto_url: str) -> None:
     """An imported OpenSSH key (str or bytes) is described with its type and public key."""
-    async with moto_session(moto_url) as s:
+    async with session_at(moto_url) as s:
         name, again = unique("imported"), unique("imported-bytes")
         kp = await s.import_key_pair(name, ED25519_PUBLIC, tags={"src": "laptop"})
         assert kp.material is None
@@ -96,7 +94,7 @@ async def test_import_key_pair_on_moto(moto_url: str) -> None:
 @pytest.mark.moto
 async def test_create_describe_delete_tags_on_moto(moto_url: str) -> None:
     """Tags are listed per resource and key; a bare key deletes whatever its value."""
-    async with moto_session(moto_url) as s:
+    async with session_at(moto_url) as s:
         sg = await s.create_security_group(unique("tags"), "tag target")
         await s.create_tags([sg.id], {"Name": "web", "env": "prod", "empty": ""})
         listed = await s.describe_tags(filters={"resource-id": sg.id})
@@ -126,7 +124,7 @@ async def test_create_describe_delete_tags_on_moto(moto_url: str) -> None:
 @pytest.mark.moto
 async def test_regions_and_zones_on_moto(moto_url: str) -> None:
     """Regions carry their endpoints; zones their state; both filter by name."""
-    async with moto_session(moto_url) as s:
+    async with session_at(moto_url) as s:
         regions = await s.describe_regions()
         (east,) = await s.describe_regions(region_names=["us-east-1"])
         everything = await s.describe_regions(all_regions=True)
@@ -155,7 +153,7 @@ async def test_regions_and_zones_on_moto(moto_url: str) -> None:
 
 async def test_tag_bodies() -> None:
     """create_tags and delete_tags send Tag.N.Key/Value; a bare key or None sends no Value."""
-    async with ScriptedServer(default=ok("CreateTags")) as srv, session(srv.url) as s:
+    async with ScriptedServer(default=ok("CreateTags")) as srv, session_at(srv.url) as s:
         await s.create_tags(["i-1", "sg-2"], {"Name": "web", "empty": ""})
         await s.delete_tags(["i-1"], ["Name"])
         await s.delete_tags(["i-1"], {"Name": None, "env": "prod", "empty": ""})
@@ -175,7 +173,7 @@ async def test_import_key_pair_sends_the_public_key_in_base64() -> None:
         "<keyName>laptop</keyName><keyFingerprint>aa:bb</keyFingerprint>"
         "<keyPairId>key-0abc</keyPairId>",
     )
-    async with ScriptedServer(default=answer) as srv, session(srv.url) as s:
+    async with ScriptedServer(default=answer) as srv, session_at(srv.url) as s:
         kp = await s.import_key_pair("laptop", ED25519_PUBLIC)
         same = await s.import_key_pair("laptop", ED25519_PUBLIC.encode())
     encoded = base64.b64encode(ED25519_PUBLIC.encode()).decode()
@@ -200,7 +198,7 @@ async def test_create_key_pair_and_describe_bodies() -> None:
         ok("DescribeAvailabilityZones", "<availabilityZoneInfo/>"),
         ok("DeleteKeyPair"),
     ]
-    async with ScriptedServer(script) as srv, session(srv.url) as s:
+    async with ScriptedServer(script) as srv, session_at(srv.url) as s:
         kp = await s.create_key_pair("gsg-keypair", key_type="ed25519", tags={"a": "b"})
         assert [] == await s.describe_key_pairs(
             key_names=["gsg-keypair"], key_pair_ids=["key-1"], include_public_key=True
@@ -296,7 +294,7 @@ async def test_bad_arguments_fail_before_sending(
     call: Call, error: type[Exception], match: str
 ) -> None:
     """A bad argument raises an error naming it, and the server sees no request."""
-    async with ScriptedServer() as srv, session(srv.url) as s:
+    async with ScriptedServer() as srv, session_at(srv.url) as s:
         with pytest.raises(error, match=match):
             await call(s)
     assert 0 == len(srv.seen)

@@ -22,11 +22,8 @@ from aioec2.models.security_group import (
     UserIdGroupPair,
 )
 from aioec2.testing import set_testing
-from tests.models.test_security_groups import DESCRIBE_XML, moto_session, unique
+from tests.fixtures_ec2 import SECURITY_GROUPS_XML, ok, session_at, unique
 from tests.servers.scripted import Reply, ScriptedServer, ec2_error
-
-CREDS = aioec2.Credentials("AKIDEXAMPLE", "moto-secret-key", None)
-VERSION = "2016-11-15"
 
 
 @pytest.fixture(autouse=True)
@@ -34,22 +31,6 @@ def _no_backoff() -> Iterator[None]:
     """Retries happen at once in these tests."""
     with set_testing(True):
         yield
-
-
-def session(url: str) -> aioec2.Session:
-    """A session against a local test server."""
-    return aioec2.Session(region="us-east-1", endpoint_url=url, credentials=CREDS)
-
-
-def ok(action: str, inner: str = "<return>true</return>") -> Reply:
-    """An EC2 success answer to ``action``."""
-    return Reply(
-        200,
-        (
-            f'<{action}Response xmlns="http://ec2.amazonaws.com/doc/{VERSION}/">'
-            f"<requestId>req-1</requestId>{inner}</{action}Response>"
-        ).encode(),
-    )
 
 
 def botocore_body(action: str, params: dict[str, Any]) -> list[tuple[str, str]]:
@@ -74,7 +55,7 @@ async def agrees(local: SecurityGroup) -> SecurityGroup:
 @pytest.mark.moto
 async def test_the_three_tier_tutorial_on_moto(moto_url: str) -> None:
     """The tutorial's steps give the documented rules, and refresh() agrees after each one."""
-    async with moto_session(moto_url) as s:
+    async with session_at(moto_url) as s:
         web = await s.create_security_group(unique("apache"), "Our Apache Group")
         assert () == web.rules
         assert (DEFAULT_EGRESS,) == web.egress_rules
@@ -108,7 +89,7 @@ async def test_the_three_tier_tutorial_on_moto(moto_url: str) -> None:
 @pytest.mark.moto
 async def test_ipv6_ranges_and_merging_on_moto(moto_url: str) -> None:
     """IPv6 and IPv4 sources of one port join one rule on EC2 as locally; revoking splits them."""
-    async with moto_session(moto_url) as s:
+    async with session_at(moto_url) as s:
         sg = await s.create_security_group(unique("v6"), "dual stack")
         sg = await sg.authorize("tcp", 443, 443, "10.0.0.0/8")
         sg = await sg.authorize("tcp", 443, 443, cidr_ipv6="2001:DB8::/32", description="v6")
@@ -125,7 +106,7 @@ async def test_ipv6_ranges_and_merging_on_moto(moto_url: str) -> None:
 @pytest.mark.moto
 async def test_created_group_knows_its_owner_and_tags_on_moto(moto_url: str) -> None:
     """create_security_group's local result matches EC2's, except the default VPC it chose."""
-    async with moto_session(moto_url) as s:
+    async with session_at(moto_url) as s:
         name = unique("tagged")
         sg = await s.create_security_group(name, "tagged group", tags={"env": name})
         assert {"env": name} == dict(sg.tags)
@@ -142,7 +123,7 @@ async def test_created_group_knows_its_owner_and_tags_on_moto(moto_url: str) -> 
 @pytest.mark.moto
 async def test_several_rules_by_group_name_on_moto(moto_url: str) -> None:
     """authorize/revoke_security_group_ingress take many rules and a group name."""
-    async with moto_session(moto_url) as s:
+    async with session_at(moto_url) as s:
         name = unique("byname")
         sg = await s.create_security_group(name, "by name")
         rules = [
@@ -159,7 +140,7 @@ async def test_several_rules_by_group_name_on_moto(moto_url: str) -> None:
 @pytest.mark.moto
 async def test_duplicate_and_missing_rules_are_ec2_errors_on_moto(moto_url: str) -> None:
     """Authorizing twice is InvalidPermission.Duplicate; revoking nothing is .NotFound."""
-    async with moto_session(moto_url) as s:
+    async with session_at(moto_url) as s:
         sg = await s.create_security_group(unique("dup"), "duplicates")
         sg = await sg.authorize("tcp", 80, 80, "0.0.0.0/0")
         with pytest.raises(EC2APIError) as dup:
@@ -182,7 +163,7 @@ async def test_deleting_a_referenced_group_is_a_dependency_violation_on_moto(
     moto_url: str,
 ) -> None:
     """EC2 refuses to delete a group another group's rule still names."""
-    async with moto_session(moto_url) as s:
+    async with session_at(moto_url) as s:
         web = await s.create_security_group(unique("ref-web"), "referenced")
         app = await s.create_security_group(unique("ref-app"), "referencing")
         await app.authorize(src_group=web)
@@ -201,7 +182,7 @@ async def test_authorize_bodies_for_cidr_ipv6_and_group_sources() -> None:
     """Each kind of source goes out as EC2 (and botocore, the oracle) spell it."""
     web = SecurityGroup(id="sg-0aaa", name="web", owner_id="111122223333")
     reply = ok("AuthorizeSecurityGroupIngress")
-    async with ScriptedServer(default=reply) as srv, session(srv.url) as s:
+    async with ScriptedServer(default=reply) as srv, session_at(srv.url) as s:
         sg = SecurityGroup(id="sg-0bbb", name="app", owner_id="111122223333", session=s)
         await sg.authorize("tcp", 80, 80, "0.0.0.0/0")
         await sg.authorize("tcp", 443, 443, cidr_ipv6="2001:db8::/32", description="v6")
@@ -244,7 +225,7 @@ async def test_revoke_delete_and_create_bodies() -> None:
             "<tagSet><item><key>env</key><value>prod</value></item></tagSet>",
         ),
     ]
-    async with ScriptedServer(script) as srv, session(srv.url) as s:
+    async with ScriptedServer(script) as srv, session_at(srv.url) as s:
         sg = SecurityGroup(id="sg-0bbb", name="app", session=s)
         await sg.revoke("udp", 53, 53, "10.0.0.0/8")
         await s.delete_security_group(group_name="app")
@@ -335,14 +316,14 @@ AFTER_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
 async def test_local_results_agree_with_ec2s_documented_answer() -> None:
     """Starting from the reference example, the local result equals what EC2 then describes."""
     script = [
-        Reply(200, DESCRIBE_XML),
+        Reply(200, SECURITY_GROUPS_XML),
         ok("AuthorizeSecurityGroupIngress"),
         ok("AuthorizeSecurityGroupIngress"),
         ok("AuthorizeSecurityGroupIngress"),
         ok("RevokeSecurityGroupIngress"),
         Reply(200, AFTER_XML),
     ]
-    async with ScriptedServer(script) as srv, session(srv.url) as s:
+    async with ScriptedServer(script) as srv, session_at(srv.url) as s:
         (sg,) = await s.describe_security_groups(group_ids=["sg-1a2b3c4d"])
         sg = await sg.authorize("tcp", 22, 22, "10.0.0.0/8")
         sg = await sg.authorize(src_group="sg-0000beef")
@@ -356,7 +337,7 @@ async def test_local_results_agree_with_ec2s_documented_answer() -> None:
 async def test_dependency_violation_is_an_ec2_api_error() -> None:
     """EC2's DependencyViolation reaches the caller as EC2APIError with that code."""
     refusal = ec2_error("DependencyViolation", "resource sg-1 has a dependent object")
-    async with ScriptedServer([refusal]) as srv, session(srv.url) as s:
+    async with ScriptedServer([refusal]) as srv, session_at(srv.url) as s:
         with pytest.raises(EC2APIError) as refused:
             await SecurityGroup(id="sg-1", name="web", session=s).delete()
     assert "DependencyViolation" == refused.value.code
@@ -365,7 +346,7 @@ async def test_dependency_violation_is_an_ec2_api_error() -> None:
 async def test_refresh_of_a_vanished_group_is_not_found() -> None:
     """An empty DescribeSecurityGroups answer to refresh() raises NotFoundError."""
     empty = ok("DescribeSecurityGroups", "<securityGroupInfo/>")
-    async with ScriptedServer([empty]) as srv, session(srv.url) as s:
+    async with ScriptedServer([empty]) as srv, session_at(srv.url) as s:
         with pytest.raises(NotFoundError, match="sg-1"):
             await SecurityGroup(id="sg-1", name="web", session=s).refresh()
 
@@ -376,6 +357,7 @@ Call = Callable[[aioec2.Session], Awaitable[object]]
 
 
 def _sg(s: aioec2.Session) -> SecurityGroup:
+    """A hand-built group sg-1 bound to ``s``."""
     return SecurityGroup(id="sg-1", name="web", session=s)
 
 
@@ -556,7 +538,7 @@ async def test_bad_arguments_fail_before_sending(
     call: Call, error: type[Exception], match: str
 ) -> None:
     """A bad argument raises an error naming it, and the server sees no request."""
-    async with ScriptedServer() as srv, session(srv.url) as s:
+    async with ScriptedServer() as srv, session_at(srv.url) as s:
         with pytest.raises(error, match=match):
             await call(s)
     assert 0 == len(srv.seen)

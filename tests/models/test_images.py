@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import attrs
-import botocore.parsers
-import botocore.session
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import aioec2
 from aioec2._operations import shape
-from aioec2.errors import EC2APIError, ResponseParseError, SessionClosedError
+from aioec2.errors import ResponseParseError, SessionClosedError
 from aioec2.models._base import Struct, Tags
 from aioec2.models.image import Image, LaunchPermissions, format_ec2_time, parse_ec2_time
 from aioec2.testing import set_testing
+from tests.fixtures_ec2 import CREDS, IMAGES_XML, session_at
+from tests.oracle import botocore_parse, without_empty_lists
 from tests.servers.scripted import Reply, ScriptedServer
-
-CREDS = aioec2.Credentials("AKIDEXAMPLE", "moto-secret-key", None)
 
 IMAGE_DATA: dict[str, Any] = {
     "ImageId": "ami-1a2b3c4d",
@@ -35,96 +32,6 @@ IMAGE_DATA: dict[str, Any] = {
     "BlockDeviceMappings": [{"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 8}}],
     "Tags": [{"Key": "Name", "Value": "fedora"}],
 }
-
-IMAGES_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
-<DescribeImagesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
-  <requestId>59dbff89-35bd-4eac-99ed-be587EXAMPLE</requestId>
-  <imagesSet>
-    <item>
-      <imageId>ami-1a2b3c4d</imageId>
-      <imageLocation>ec2-public-images/fedora-core4-base.manifest.xml</imageLocation>
-      <imageState>available</imageState>
-      <imageOwnerId>123456789012</imageOwnerId>
-      <isPublic>true</isPublic>
-      <creationDate>2013-07-11T16:04:06.000Z</creationDate>
-      <architecture>x86_64</architecture>
-      <blockDeviceMapping>
-        <item><deviceName>/dev/sda1</deviceName><ebs><volumeSize>8</volumeSize></ebs></item>
-      </blockDeviceMapping>
-      <tagSet><item><key>Name</key><value>fedora</value></item></tagSet>
-    </item>
-  </imagesSet>
-</DescribeImagesResponse>"""
-
-
-# -- helpers shared with tests/models/test_instances.py ------------------------------------
-
-
-class RecordingSession(aioec2.Session):
-    """A Session that keeps the raw bytes of every successful response, by action."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.raw: list[tuple[str, bytes]] = []
-
-    async def send(self, action: str, body: bytes) -> bytes:
-        """Send as usual, and remember the answer."""
-        data = await super().send(action, body)
-        self.raw.append((action, data))
-        return data
-
-    def last(self, action: str) -> bytes:
-        """The raw bytes of the latest answer to ``action``."""
-        return next(data for name, data in reversed(self.raw) if name == action)
-
-
-@contextlib.asynccontextmanager
-async def key_pair(s: aioec2.Session, name: str) -> AsyncIterator[str]:
-    """
-    Create a key pair in moto for the test, and delete it afterwards.
-
-    moto is shared by the whole run and ignores DescribeKeyPairs' KeyPairId, so a key pair left
-    behind would show up in other tests' listings.
-    """
-    try:
-        await s.request("CreateKeyPair", {"KeyName": name})
-    except EC2APIError as exc:
-        if exc.code != "InvalidKeyPair.Duplicate":
-            raise
-    try:
-        yield name
-    finally:
-        await s.request("DeleteKeyPair", {"KeyName": name})
-
-
-def session_at(url: str) -> RecordingSession:
-    """A recording session against a test server."""
-    return RecordingSession(region="us-east-1", endpoint_url=url, credentials=CREDS)
-
-
-def botocore_parse(action: str, raw: bytes) -> dict[str, Any]:
-    """Parse a response body with botocore's EC2 parser, the oracle, without ResponseMetadata."""
-    model = botocore.session.get_session().get_service_model("ec2")
-    parsed: dict[str, Any] = botocore.parsers.EC2QueryParser().parse(
-        {"body": raw, "headers": {}, "status_code": 200},
-        model.operation_model(action).output_shape,
-    )
-    parsed.pop("ResponseMetadata", None)
-    return parsed
-
-
-def normalize(value: Any) -> Any:
-    """
-    Drop empty lists at every level: botocore omits a list EC2 did not send, a model says ().
-
-    Timestamps need nothing: they compare as aware datetimes (botocore's tzutc and our UTC
-    name the same instants), and Image.CreationDate is EC2's string on both sides.
-    """
-    if isinstance(value, dict):
-        return {k: normalize(v) for k, v in value.items() if v != []}
-    if isinstance(value, list):
-        return [normalize(v) for v in value]
-    return value
 
 
 @pytest.fixture(autouse=True)
@@ -300,7 +207,7 @@ _images = st.fixed_dictionaries(
 def test_parsed_structure_round_trips(data: dict[str, Any]) -> None:
     """For any image structure, to_dict(from_parsed(d)) == d and from_parsed(to_dict(m)) == m."""
     image = Image.from_parsed(data)
-    assert normalize(data) == normalize(image.to_dict())
+    assert without_empty_lists(data) == without_empty_lists(image.to_dict())
     assert image == Image.from_parsed(image.to_dict())
 
 
@@ -352,7 +259,7 @@ async def test_unknown_elements_do_not_break_parsing() -> None:
         plain = await s.describe_images()
         extended = await s.describe_images()
     assert plain == extended
-    assert [normalize(IMAGE_DATA)] == [normalize(i.to_dict()) for i in extended]
+    assert [without_empty_lists(IMAGE_DATA)] == [without_empty_lists(i.to_dict()) for i in extended]
 
 
 # -- fidelity: the same bytes, through botocore and through the model ----------------------
@@ -367,7 +274,7 @@ async def test_describe_images_matches_botocore(moto_url: str) -> None:
     expected = botocore_parse("DescribeImages", raw)["Images"]
     assert len(expected) == len(images)
     assert images
-    assert normalize(expected) == normalize([i.to_dict() for i in images])
+    assert without_empty_lists(expected) == without_empty_lists([i.to_dict() for i in images])
     # CreationDate is compared as the very string EC2 (here moto) sent.
     assert [e["CreationDate"] for e in expected] == [i.to_dict()["CreationDate"] for i in images]
 

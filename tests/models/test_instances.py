@@ -17,13 +17,8 @@ from aioec2.errors import SessionClosedError
 from aioec2.models._base import Struct
 from aioec2.models.instance import Instance, InstanceState, InstanceStateChange, Reservation
 from aioec2.testing import set_testing
-from tests.models.test_images import (
-    CREDS,
-    botocore_parse,
-    key_pair,
-    normalize,
-    session_at,
-)
+from tests.fixtures_ec2 import CREDS, key_pair, session_at
+from tests.oracle import botocore_parse, without_empty_lists
 from tests.servers.scripted import Reply, ScriptedServer
 
 INSTANCE_DATA: dict[str, Any] = {
@@ -137,7 +132,9 @@ def test_fields_hold_python_values() -> None:
 def test_to_dict_joins_state_back() -> None:
     """to_dict gives the parsed structure back, State as {"Code": ..., "Name": ...}."""
     expected = {**INSTANCE_DATA}
-    assert normalize(expected) == normalize(Instance.from_parsed(INSTANCE_DATA).to_dict())
+    assert without_empty_lists(expected) == without_empty_lists(
+        Instance.from_parsed(INSTANCE_DATA).to_dict()
+    )
     assert {"Code": 16, "Name": "running"} == Instance.from_parsed(INSTANCE_DATA).to_dict()["State"]
 
 
@@ -238,7 +235,7 @@ def test_reservation_round_trips(instances: list[dict[str, Any]], rid: str) -> N
     """For any reservation, to_dict(from_parsed(d)) == d and from_parsed(to_dict(m)) == m."""
     data = {"ReservationId": rid, "Instances": instances}
     reservation = Reservation.from_parsed(data)
-    assert normalize(data) == normalize(reservation.to_dict())
+    assert without_empty_lists(data) == without_empty_lists(reservation.to_dict())
     assert reservation == Reservation.from_parsed(reservation.to_dict())
 
 
@@ -290,7 +287,9 @@ async def test_unknown_elements_do_not_break_parsing() -> None:
         plain = await s.describe_instances()
         extended = await s.describe_instances()
     assert plain == extended
-    assert normalize(INSTANCE_DATA) == normalize(extended[0].instances[0].to_dict())
+    assert without_empty_lists(INSTANCE_DATA) == without_empty_lists(
+        extended[0].instances[0].to_dict()
+    )
 
 
 # -- fidelity: the same bytes, through botocore and through the models ---------------------
@@ -318,9 +317,11 @@ async def test_run_describe_terminate_match_botocore(moto_url: str) -> None:
         changes = await s.terminate_instances(ids)
         terminated = botocore_parse("TerminateInstances", s.last("TerminateInstances"))
 
-    assert normalize(ran) == normalize(reservation.to_dict())
-    assert normalize(listed["Reservations"]) == normalize([r.to_dict() for r in described])
-    assert normalize(terminated["TerminatingInstances"]) == normalize(
+    assert without_empty_lists(ran) == without_empty_lists(reservation.to_dict())
+    assert without_empty_lists(listed["Reservations"]) == without_empty_lists(
+        [r.to_dict() for r in described]
+    )
+    assert without_empty_lists(terminated["TerminatingInstances"]) == without_empty_lists(
         [c.to_dict() for c in changes]
     )
     # What the test launched is what the models say, beyond structural equality.

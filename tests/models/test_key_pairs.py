@@ -13,23 +13,9 @@ from aioec2._operations import operation, shape
 from aioec2.errors import SessionClosedError
 from aioec2.models._base import Tags
 from aioec2.models.key_pair import KeyPair
-from tests.models.test_security_groups import (
-    botocore_parse,
-    moto_session,
-    our_parse,
-    raw_answer,
-    unique,
-    wires,
-    without_empty_lists,
-)
+from tests.fixtures_ec2 import CREDS, ED25519_PUBLIC, session_at, unique
+from tests.oracle import botocore_parse, our_parse, raw_answer, wires, without_empty_lists
 from tests.servers.scripted import Reply, ScriptedServer
-
-_CREDS = aioec2.Credentials("AKIDEXAMPLE", "moto-secret-key", None)
-
-#: A throwaway OpenSSH public key (ssh-keygen -t ed25519), valid for ImportKeyPair.
-ED25519_PUBLIC = (
-    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPpW1maPo4eH0tjq0bmxFUoliBqQom1HRH/2WZx1Pv2P test"
-)
 
 PRIVATE = "-----BEGIN RSA PRIVATE KEY-----\nMIIEogIBAAKCAQEAsecret\n-----END RSA PRIVATE KEY-----"
 
@@ -61,6 +47,7 @@ DESCRIBE_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 
 def _created() -> KeyPair:
+    """The key pair of the reference CreateKeyPair answer."""
     return KeyPair.from_parsed(our_parse("CreateKeyPair", CREATE_XML))
 
 
@@ -96,7 +83,7 @@ def test_key_pair_is_frozen_and_ignores_its_session() -> None:
     kp = _created()
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         kp.name = "x"  # type: ignore[misc]
-    session = moto_session("http://127.0.0.1:1/")
+    session = session_at("http://127.0.0.1:1/")
     assert kp == kp.with_session(session)
     assert hash(kp) == hash(kp.with_session(session))
 
@@ -126,7 +113,7 @@ def test_to_dict_matches_botocore_offline(action: str, raw: bytes, path: str | N
 async def test_delete_needs_an_open_session() -> None:
     """A key pair from a closed Session still reads, but delete() raises SessionClosedError."""
     async with ScriptedServer([Reply(200, DESCRIBE_XML)]) as srv:
-        session = aioec2.Session(region="us-east-1", endpoint_url=srv.url, credentials=_CREDS)
+        session = aioec2.Session(region="us-east-1", endpoint_url=srv.url, credentials=CREDS)
         async with session as s:
             (kp,) = await s.describe_key_pairs(key_names=["gsg-keypair"])
         assert "gsg-keypair" == kp.name
@@ -140,7 +127,7 @@ async def test_key_pair_answers_match_botocore_on_moto(moto_url: str) -> None:
     """CreateKeyPair, ImportKeyPair and DescribeKeyPairs from moto: the model equals botocore."""
     rsa, ed, imported = unique("rsa"), unique("ed"), unique("imp")
     tags = [{"ResourceType": "key-pair", "Tags": [{"Key": "team", "Value": "ops"}]}]
-    async with moto_session(moto_url) as s:
+    async with session_at(moto_url) as s:
         answers: list[tuple[str, bytes]] = [
             (
                 "CreateKeyPair",
@@ -178,7 +165,7 @@ async def test_key_pair_answers_match_botocore_on_moto(moto_url: str) -> None:
 @pytest.mark.moto
 async def test_key_material_is_kept_byte_for_byte(moto_url: str) -> None:
     """The private key from CreateKeyPair equals botocore's, trailing newline included."""
-    async with moto_session(moto_url) as s:
+    async with session_at(moto_url) as s:
         raw = await raw_answer(s, "CreateKeyPair", {"KeyName": unique("material")})
     expected = botocore_parse("CreateKeyPair", raw)["KeyMaterial"]
     assert expected == KeyPair.from_parsed(our_parse("CreateKeyPair", raw)).material

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import functools
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import attrs
-import botocore.parsers
-import botocore.session
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import aioec2
-from aioec2._core.query import serialize_operation
-from aioec2._core.xml import parse_shaped
-from aioec2._operations import operation, shape
+from aioec2._operations import shape
 from aioec2.errors import ArgumentError, SessionClosedError
 from aioec2.models._base import Model, Tags
 from aioec2.models.security_group import (
@@ -32,111 +26,9 @@ from aioec2.models.security_group import (
     remove_permissions,
 )
 from aioec2.testing import set_testing
+from tests.fixtures_ec2 import CREDS, SECURITY_GROUPS_XML, session_at, unique
+from tests.oracle import botocore_parse, our_parse, raw_answer, wires, without_empty_lists
 from tests.servers.scripted import Reply, ScriptedServer
-
-CREDS = aioec2.Credentials("AKIDEXAMPLE", "moto-secret-key", None)
-
-# The example answer of the EC2 API reference for DescribeSecurityGroups (a VPC group whose
-# inbound rules are "all traffic from another group" and "ssh from one address").
-DESCRIBE_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
-<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
-  <requestId>59dbff89-35bd-4eac-99ed-be587EXAMPLE</requestId>
-  <securityGroupInfo>
-    <item>
-      <ownerId>123456789012</ownerId>
-      <groupId>sg-1a2b3c4d</groupId>
-      <groupName>WebServers</groupName>
-      <groupDescription>Web Servers</groupDescription>
-      <vpcId>vpc-614cc409</vpcId>
-      <securityGroupArn>arn:aws:ec2:us-east-1:123456789012:security-group/sg-1a2b3c4d</securityGroupArn>
-      <ipPermissions>
-        <item>
-          <ipProtocol>-1</ipProtocol>
-          <groups><item><userId>123456789012</userId><groupId>sg-af8661c0</groupId></item></groups>
-          <ipRanges/>
-          <prefixListIds/>
-        </item>
-        <item>
-          <ipProtocol>tcp</ipProtocol>
-          <fromPort>22</fromPort>
-          <toPort>22</toPort>
-          <groups/>
-          <ipRanges><item><cidrIp>204.246.162.38/32</cidrIp></item></ipRanges>
-          <ipv6Ranges><item><cidrIpv6>2001:db8::/32</cidrIpv6>
-            <description>office</description></item></ipv6Ranges>
-          <prefixListIds><item><prefixListId>pl-12345678</prefixListId></item></prefixListIds>
-        </item>
-      </ipPermissions>
-      <ipPermissionsEgress>
-        <item>
-          <ipProtocol>-1</ipProtocol>
-          <groups/>
-          <ipRanges><item><cidrIp>0.0.0.0/0</cidrIp></item></ipRanges>
-          <prefixListIds/>
-        </item>
-      </ipPermissionsEgress>
-      <tagSet><item><key>Name</key><value>web</value></item></tagSet>
-    </item>
-  </securityGroupInfo>
-</DescribeSecurityGroupsResponse>"""
-
-
-# -- helpers shared with the other model tests ----------------------------------------------
-
-
-@functools.cache
-def _botocore_ec2() -> Any:
-    return botocore.session.get_session().get_service_model("ec2")
-
-
-def botocore_parse(action: str, raw: bytes) -> dict[str, Any]:
-    """Parse an EC2 answer with botocore, the oracle, without its ResponseMetadata."""
-    output_shape = _botocore_ec2().operation_model(action).output_shape
-    parsed: dict[str, Any] = botocore.parsers.EC2QueryParser().parse(
-        {"body": raw, "headers": {}, "status_code": 200}, output_shape
-    )
-    parsed.pop("ResponseMetadata", None)
-    return parsed
-
-
-def our_parse(action: str, raw: bytes) -> dict[str, Any]:
-    """Parse an EC2 answer with aioec2's parser, as Session.call does."""
-    return parse_shaped(raw, operation(action).output, max_bytes=10_000_000)
-
-
-def without_empty_lists(value: Any) -> Any:
-    """
-    The one documented normalization: an absent list and an empty list are the same.
-
-    Models hold every list as a tuple (empty when EC2 sent nothing), and ``to_dict`` gives it
-    back as a list; botocore leaves the key out when the element is missing.
-    """
-    if isinstance(value, dict):
-        return {k: without_empty_lists(v) for k, v in value.items() if v != []}
-    if isinstance(value, list):
-        return [without_empty_lists(v) for v in value]
-    return value
-
-
-async def raw_answer(s: aioec2.Session, action: str, params: dict[str, Any]) -> bytes:
-    """Send one typed call and return the raw bytes of EC2's answer."""
-    body = serialize_operation(operation(action), params, version="2016-11-15", token=lambda: "t")
-    return await s.send(action, body)
-
-
-def wires(cls: type[Model]) -> set[str]:
-    """The EC2 member names a model's fields hold."""
-    return {f.metadata["wire"] for f in attrs.fields(cls) if "wire" in f.metadata}
-
-
-def moto_session(url: str) -> aioec2.Session:
-    """A session against the moto_server fixture."""
-    return aioec2.Session(region="us-east-1", endpoint_url=url, credentials=CREDS)
-
-
-def unique(prefix: str) -> str:
-    """A name no other test uses on the shared moto_server."""
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture(autouse=True)
@@ -147,8 +39,9 @@ def _no_backoff() -> Iterator[None]:
 
 
 def _group() -> SecurityGroup:
+    """The security group of the API reference's DescribeSecurityGroups example."""
     return SecurityGroup.from_parsed(
-        our_parse("DescribeSecurityGroups", DESCRIBE_XML)["SecurityGroups"][0]
+        our_parse("DescribeSecurityGroups", SECURITY_GROUPS_XML)["SecurityGroups"][0]
     )
 
 
@@ -181,7 +74,7 @@ def test_models_are_frozen() -> None:
 
 def test_equality_and_hash_ignore_the_session() -> None:
     """A group bound to a Session equals and hashes like the same data unbound."""
-    session = moto_session("http://127.0.0.1:1/")
+    session = session_at("http://127.0.0.1:1/")
     bound, unbound = _group().with_session(session), _group()
     assert unbound == bound
     assert hash(unbound) == hash(bound)
@@ -232,8 +125,8 @@ def test_every_member_of_the_shape_has_a_field(cls: type[Model], shape_name: str
 
 def test_to_dict_matches_botocore_on_the_reference_example() -> None:
     """Offline fidelity: the reference example's groups, via the model, equal botocore's parse."""
-    expected = botocore_parse("DescribeSecurityGroups", DESCRIBE_XML)["SecurityGroups"]
-    groups = our_parse("DescribeSecurityGroups", DESCRIBE_XML)["SecurityGroups"]
+    expected = botocore_parse("DescribeSecurityGroups", SECURITY_GROUPS_XML)["SecurityGroups"]
+    groups = our_parse("DescribeSecurityGroups", SECURITY_GROUPS_XML)["SecurityGroups"]
     actual = [SecurityGroup.from_parsed(g).to_dict() for g in groups]
     assert without_empty_lists(expected) == without_empty_lists(actual)
 
@@ -386,6 +279,7 @@ _CIDRS = st.integers(0, 255).map(lambda n: f"10.{n}.0.0/16")
 
 @st.composite
 def _rules(draw: st.DrawFn) -> IpPermission:
+    """A single-CIDR rule for one of a few protocol and port ranges."""
     proto, first, last = draw(_PROTOCOLS)
     return IpPermission.build(proto, first, last, cidr_ip=draw(_CIDRS))
 
@@ -406,7 +300,7 @@ def test_authorizing_then_revoking_a_new_source_changes_nothing(
 
 async def test_a_model_outlives_its_session_but_its_network_methods_do_not() -> None:
     """After the Session closes, fields still read; authorize, revoke, delete, refresh raise."""
-    async with ScriptedServer([Reply(200, DESCRIBE_XML)]) as srv:
+    async with ScriptedServer([Reply(200, SECURITY_GROUPS_XML)]) as srv:
         async with aioec2.Session(region="us-east-1", endpoint_url=srv.url, credentials=CREDS) as s:
             (sg,) = await s.describe_security_groups(group_ids=["sg-1a2b3c4d"])
         assert "WebServers" == sg.name
@@ -433,7 +327,7 @@ async def test_an_unbound_model_says_so() -> None:
 @pytest.mark.moto
 async def test_describe_security_groups_matches_botocore_on_moto(moto_url: str) -> None:
     """Groups with every kind of source, via the model, equal botocore's parse of moto's bytes."""
-    async with moto_session(moto_url) as s:
+    async with session_at(moto_url) as s:
         web = await s.create_security_group(unique("web"), "web tier", tags={"tier": "web"})
         app = await s.create_security_group(unique("app"), "app tier")
         await app.authorize(src_group=web, description="from web")
