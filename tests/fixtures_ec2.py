@@ -7,8 +7,11 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+import attrs
+
 import aioec2
 from aioec2.errors import EC2APIError
+from tests.conftest import CREDENTIALS, Endpoint
 from tests.servers.scripted import Reply
 
 #: The credentials every session here signs with (moto and the scripted server accept any).
@@ -112,9 +115,30 @@ def session_at(url: str) -> RecordingSession:
     return RecordingSession(region="us-east-1", endpoint_url=url, credentials=CREDS)
 
 
+def session_on(endpoint: Endpoint) -> RecordingSession:
+    """A recording session against one of the suite's EC2 endpoints (moto or FakeEC2)."""
+    # Signed with the suite's credentials, the only ones FakeEC2 accepts.
+    return RecordingSession(region="us-east-1", endpoint_url=endpoint.url, credentials=CREDENTIALS)
+
+
+def settle_at_once(endpoint: Endpoint) -> None:
+    """
+    On FakeEC2, let every transition (boot, stop, terminate) complete by the next call.
+
+    moto moves an instance to its next state at once; FakeEC2 takes its boot, stop and
+    terminate times, as EC2 does. A test that steps an instance through its states without
+    waiting (waiters are tested elsewhere) sets the fake's times to zero: each transition
+    is then settled at the start of the next call, so an answer still shows the transitional
+    state (pending, stopping, shutting-down) that EC2 answers with.
+    """
+    if endpoint.fake is not None:
+        state = endpoint.fake.state
+        state.timings = attrs.evolve(state.timings, boot_time=0, stop_time=0, terminate_time=0)
+
+
 @contextlib.asynccontextmanager
 async def key_pair(s: aioec2.Session, name: str) -> AsyncIterator[str]:
-    """Create a key pair in moto for the test, and delete it afterwards."""
+    """Create a key pair for the test, and delete it afterwards."""
     # moto is shared by the whole run and ignores DescribeKeyPairs' KeyPairId, so a key pair
     # left behind would show up in other tests' listings.
     try:

@@ -77,6 +77,16 @@ _CATALOGUE = [
         "windows",
         "2024-05-15T08:12:01.000Z",
     ),
+    (
+        "ami-0d4e5f60718293a41",
+        "amzn2-ami-hvm-2.0.20240503.0-x86_64-gp2",
+        "amazon/amzn2-ami-hvm-2.0.20240503.0-x86_64-gp2",
+        "x86_64",
+        "ebs",
+        "hvm",
+        None,
+        "2024-05-03T19:45:06.000Z",
+    ),
 ]
 
 
@@ -137,6 +147,10 @@ _FIELDS: dict[str, Callable[[Image], Iterable[str]]] = {
 }
 
 
+def _root_device(root_device_type: str) -> str:
+    return "/dev/xvda" if root_device_type == "ebs" else "/dev/sda1"
+
+
 def _render(image: Image) -> dict[str, Any]:
     windows = image.platform == "windows"
     return {
@@ -154,9 +168,9 @@ def _render(image: Image) -> dict[str, Any]:
         "usageOperation": "RunInstances:0002" if windows else "RunInstances",
         "imageOwnerAlias": image.owner_alias,
         "name": image.name,
-        "description": image.description,
+        "description": image.description or None,  # EC2 leaves an unset description out
         "rootDeviceType": image.root_device_type,
-        "rootDeviceName": "/dev/xvda" if image.root_device_type == "ebs" else "/dev/sda1",
+        "rootDeviceName": image.root_device_name or _root_device(image.root_device_type),
         "blockDeviceMapping": [],
         "virtualizationType": image.virtualization_type,
         "tagSet": tag_set(image.tags),
@@ -224,7 +238,7 @@ def _describe_image_attribute(state: EC2State, params: Params) -> dict[str, Any]
     if name == "launchPermission":
         body["launchPermission"] = _permissions(image)
     elif name == "description":
-        body["description"] = {"value": image.description}
+        body["description"] = {"value": image.description} if image.description else {}
     elif name == "kernel":
         body["kernel"] = {"value": image.kernel_id} if image.kernel_id else {}
     elif name == "ramdisk":

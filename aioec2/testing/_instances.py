@@ -28,6 +28,7 @@ from aioec2.testing._tags import tag_set, tags_from_specs
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
+    from aioec2.testing._model import Image
     from aioec2.testing._state import EC2State, Handler
 
 __all__ = ["HANDLERS", "render_instance", "settle"]
@@ -96,6 +97,12 @@ def _state_of(name: str) -> dict[str, Any]:
     return {"code": STATE_CODES[name], "name": name}
 
 
+def _root_device_name(image: Image | None) -> str:
+    if image is not None and image.root_device_name:
+        return image.root_device_name
+    return "/dev/sda1" if image and image.root_device_type != "ebs" else "/dev/xvda"
+
+
 def render_instance(state: EC2State, instance: Instance) -> dict[str, Any]:
     """Render one instance as EC2's ``instancesSet`` item, every name botocore's shape uses."""
     image = state.images.get(instance.image_id)
@@ -136,7 +143,7 @@ def render_instance(state: EC2State, instance: Instance) -> dict[str, Any]:
         ),
         "architecture": image.architecture if image else "x86_64",
         "rootDeviceType": image.root_device_type if image else "ebs",
-        "rootDeviceName": "/dev/sda1" if image and image.root_device_type != "ebs" else "/dev/xvda",
+        "rootDeviceName": _root_device_name(image),
         "virtualizationType": image.virtualization_type if image else "hvm",
         "clientToken": instance.client_token,
         "tagSet": tag_set(instance.tags),

@@ -130,6 +130,7 @@ class Image:
     virtualization_type: str = "hvm"
     creation_date: str = "2006-08-01T00:00:00.000Z"
     kernel_id: str | None = None
+    root_device_name: str | None = None  # None: the usual one for the root device type
     public: bool = False
     launch_users: list[str] = attrs.field(factory=list)
     launch_groups: list[str] = attrs.field(factory=list)

@@ -18,7 +18,16 @@ from typing import Any, TypeAlias
 
 import attrs
 
-from aioec2.testing import _groups, _images, _instances, _keys, _regions, _tags
+from aioec2.testing import (
+    _groups,
+    _images,
+    _instance_attributes,
+    _instances,
+    _keys,
+    _regions,
+    _register,
+    _tags,
+)
 from aioec2.testing._clock import Clock, MonotonicClock
 from aioec2.testing._model import FakeError, Image, Instance, KeyPair, Reservation, SecurityGroup
 from aioec2.testing._params import Params
@@ -194,7 +203,9 @@ class EC2State:
 
 HANDLERS: dict[str, Handler] = {
     **_images.HANDLERS,
+    **_register.HANDLERS,
     **_instances.HANDLERS,
+    **_instance_attributes.HANDLERS,
     **_groups.HANDLERS,
     **_keys.HANDLERS,
     **_tags.HANDLERS,

@@ -1,4 +1,4 @@
-"""Image operations: exact requests on a scripted server, launch permissions on moto."""
+"""Image operations: exact requests on a scripted server; launch permissions on moto and FakeEC2."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 
 import aioec2
-from aioec2.errors import ArgumentError, NotFoundError, ServiceError
+from aioec2.errors import ArgumentError, NotFoundError
 from aioec2.models.image import Image, LaunchPermissions
 from aioec2.testing import set_testing
-from tests.fixtures_ec2 import IMAGES_XML, ok, session_at
+from tests.conftest import Endpoint
+from tests.fixtures_ec2 import IMAGES_XML, ok, session_at, session_on, unique
 from tests.servers.scripted import Reply, ScriptedServer, ec2_error
 
 
@@ -258,26 +259,20 @@ async def test_bad_arguments_fail_before_sending(
     assert 0 == len(srv.seen)
 
 
-# -- against moto ----------------------------------------------------------------------------
+# -- against moto and FakeEC2 ----------------------------------------------------------------
 
 
 async def _registered_image(s: aioec2.Session, name: str) -> Image:
-    """Register a fresh image of our own in moto (Amazon's images are not ours to share)."""
+    """Register a fresh, private image of our own (Amazon's images are not ours to share)."""
     registered = await s.request("RegisterImage", {"Name": name})
     return await s.get_image(registered["imageId"])
 
 
-def moto(url: str) -> aioec2.Session:
-    """A session against moto_server."""
-    return session_at(url)
-
-
-@pytest.mark.moto
-async def test_launch_permissions_on_moto(moto_url: str) -> None:
+async def test_launch_permissions(ec2_endpoint: Endpoint) -> None:
     """Adding and removing users and the public group shows in get_launch_permissions."""
     steps: list[LaunchPermissions] = []
-    async with moto(moto_url) as s:
-        image = await _registered_image(s, "permissions-test")
+    async with session_on(ec2_endpoint) as s:
+        image = await _registered_image(s, unique("permissions-test"))
         steps.append(await image.get_launch_permissions())
         await image.set_launch_permissions(user_ids=["123456789012"])
         steps.append(await image.get_launch_permissions())
@@ -296,33 +291,30 @@ async def test_launch_permissions_on_moto(moto_url: str) -> None:
     ] == steps
 
 
-@pytest.mark.moto
-async def test_describe_images_filters_on_moto(moto_url: str) -> None:
-    """Owner and filter arguments narrow moto's answer as EC2's would."""
-    async with moto(moto_url) as s:
-        mine = await _registered_image(s, "filter-test-image")
-        found = await s.describe_images(owners=["self"], filters={"name": "filter-test-*"})
+async def test_describe_images_filters(ec2_endpoint: Endpoint) -> None:
+    """Owner and filter arguments narrow the answer as EC2's would."""
+    prefix = unique("filter-test")
+    async with session_on(ec2_endpoint) as s:
+        mine = await _registered_image(s, f"{prefix}-image")
+        found = await s.describe_images(owners=["self"], filters={"name": f"{prefix}-*"})
         amazon = await s.describe_images(owners=["amazon"], filters={"name": [mine.name or ""]})
     assert [mine] == found
     assert [] == amazon
 
 
-@pytest.mark.moto
-async def test_get_image_unknown_on_moto(moto_url: str) -> None:
+async def test_get_image_unknown(ec2_endpoint: Endpoint) -> None:
     """An unknown image id is a NotFoundError with InvalidAMIID.NotFound."""
-    async with moto(moto_url) as s:
+    async with session_on(ec2_endpoint) as s:
         with pytest.raises(NotFoundError) as caught:
             await s.get_image("ami-00000000000000000")
     assert "InvalidAMIID.NotFound" == caught.value.code
 
 
-@pytest.mark.moto
-@pytest.mark.moto_gap
-@pytest.mark.xfail(raises=ServiceError, strict=True, reason="moto has no ResetImageAttribute")
-async def test_reset_launch_permissions_on_moto(moto_url: str) -> None:
+@pytest.mark.moto_gap(reason="moto has no ResetImageAttribute")
+async def test_reset_launch_permissions(ec2_endpoint: Endpoint) -> None:
     """reset_launch_permissions makes a shared image private again."""
-    async with moto(moto_url) as s:
-        image = await _registered_image(s, "reset-test")
+    async with session_on(ec2_endpoint) as s:
+        image = await _registered_image(s, unique("reset-test"))
         await image.set_launch_permissions(groups=["all"])
         await image.reset_launch_permissions()
         assert LaunchPermissions() == await image.get_launch_permissions()

@@ -1,4 +1,4 @@
-"""Instance operations: exact requests, idempotent retries and paging; the tutorial on moto."""
+"""Instance operations: exact requests, idempotent retries, paging; the tutorial on two EC2s."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from aioec2.errors import ArgumentError, DryRunOperation, NotFoundError
 from aioec2.models.image import Image
 from aioec2.models.instance import InstanceState, InstanceStateChange, Reservation
 from aioec2.testing import set_testing
-from tests.fixtures_ec2 import key_pair, ok, session_at
+from tests.conftest import Endpoint
+from tests.fixtures_ec2 import key_pair, ok, session_at, session_on, settle_at_once, unique
 from tests.servers.scripted import Drop, Reply, ScriptedServer, ec2_error
 
 
@@ -452,37 +453,38 @@ async def test_bad_arguments_fail_before_sending(
     assert 0 == len(srv.seen)
 
 
-# -- against moto ----------------------------------------------------------------------------
+# -- against moto and FakeEC2 ----------------------------------------------------------------
 
 
 async def _amazon_image(s: aioec2.Session) -> Image:
-    """One of moto's Amazon Linux 2 images (a filter keeps moto from listing all 1300)."""
+    """One of Amazon's Linux 2 images (a filter keeps moto from listing all 1300)."""
     images = await s.describe_images(
         owners=["amazon"], filters={"name": "amzn2-ami-hvm-*-x86_64-gp2"}
     )
     return images[0]
 
 
-@pytest.mark.moto
-async def test_run_describe_terminate_on_moto(moto_url: str) -> None:
+async def test_run_describe_terminate(ec2_endpoint: Endpoint) -> None:
     """A launch is visible to describe and get_instance, keeps its tags and user data, and ends."""
-    async with session_at(moto_url) as s:
+    settle_at_once(ec2_endpoint)
+    name = unique("web")
+    async with session_on(ec2_endpoint) as s:
         image = await _amazon_image(s)
         reservation = await s.run_instances(
-            image.id, instance_type="t3.micro", tags={"Name": "web"}, user_data="#!/bin/sh\n"
+            image.id, instance_type="t3.micro", tags={"Name": name}, user_data="#!/bin/sh\n"
         )
         (instance,) = reservation.instances
         described = await s.describe_instances(instance_ids=[instance.id])
         fetched = await s.get_instance(instance.id)
-        by_tag = [i async for i in s.iter_instances(filters={"tag:Name": "web"})]
+        by_tag = [i async for i in s.iter_instances(filters={"tag:Name": name})]
         user_data = await s.request(
             "DescribeInstanceAttribute", {"InstanceId": instance.id, "Attribute": "userData"}
         )
         changes = await instance.terminate()
         after = await instance.refresh()
     assert [reservation.id] == [r.id for r in described]
-    assert (image.id, "t3.micro", "web") == (fetched.image_id, fetched.instance_type,
-                                             fetched.tags["Name"])  # fmt: skip
+    assert (image.id, "t3.micro", name) == (fetched.image_id, fetched.instance_type,
+                                            fetched.tags["Name"])  # fmt: skip
     assert instance.id in [i.id for i in by_tag]
     assert "#!/bin/sh\n" == base64.b64decode(user_data["userData"]["value"]).decode()
     assert instance.id == changes.instance_id
@@ -490,25 +492,25 @@ async def test_run_describe_terminate_on_moto(moto_url: str) -> None:
     assert 48 == after.state_code
 
 
-@pytest.mark.moto
-async def test_tutorial_two_instances_with_a_key_pair(moto_url: str) -> None:
-    """image.run(2, 2, "gsg-keypair") launches two keyed instances; terminate_all ends both."""
-    async with session_at(moto_url) as s, key_pair(s, "gsg-keypair"):
+async def test_tutorial_two_instances_with_a_key_pair(ec2_endpoint: Endpoint) -> None:
+    """image.run(2, 2, key) launches two keyed instances; terminate_all ends both."""
+    settle_at_once(ec2_endpoint)
+    async with session_on(ec2_endpoint) as s, key_pair(s, unique("gsg-keypair")) as key:
         image = await _amazon_image(s)
-        reservation = await image.run(2, 2, "gsg-keypair")
+        reservation = await image.run(2, 2, key)
         changes = await reservation.terminate_all()
         ids = [i.id for i in reservation.instances]
         after = await s.describe_instances(instance_ids=ids)
     assert 2 == len(reservation.instances)
-    assert ["gsg-keypair", "gsg-keypair"] == [i.key_name for i in reservation.instances]
+    assert [key, key] == [i.key_name for i in reservation.instances]
     assert sorted(ids) == sorted(c.instance_id for c in changes)
     assert ["terminated", "terminated"] == [i.state for r in after for i in r.instances]
 
 
-@pytest.mark.moto
-async def test_stop_start_reboot_on_moto(moto_url: str) -> None:
-    """stop, start and reboot move a moto instance through stopped and back to running."""
-    async with session_at(moto_url) as s:
+async def test_stop_start_reboot(ec2_endpoint: Endpoint) -> None:
+    """stop, start and reboot move an instance through stopped and back to running."""
+    settle_at_once(ec2_endpoint)
+    async with session_on(ec2_endpoint) as s:
         (instance,) = (await s.run_instances((await _amazon_image(s)).id)).instances
         stopped = await instance.stop(force=True)
         after_stop = await instance.refresh()
@@ -522,37 +524,36 @@ async def test_stop_start_reboot_on_moto(moto_url: str) -> None:
     assert "running" == after_start.state
 
 
-@pytest.mark.moto
-async def test_dry_run_on_moto(moto_url: str) -> None:
+async def test_dry_run(ec2_endpoint: Endpoint) -> None:
     """dry_run=True is answered with DryRunOperation and launches nothing."""
-    async with session_at(moto_url) as s:
+    probe = unique("dry-run-probe")
+    async with session_on(ec2_endpoint) as s:
         image = await _amazon_image(s)
         with pytest.raises(DryRunOperation):
-            await s.run_instances(image.id, dry_run=True, tags={"Name": "dry-run-probe"})
-        launched = await s.describe_instances(filters={"tag:Name": "dry-run-probe"})
+            await s.run_instances(image.id, dry_run=True, tags={"Name": probe})
+        launched = await s.describe_instances(filters={"tag:Name": probe})
     assert [] == launched
 
 
-@pytest.mark.moto
-async def test_unknown_instance_on_moto(moto_url: str) -> None:
+async def test_unknown_instance(ec2_endpoint: Endpoint) -> None:
     """get_instance of an unknown id is NotFoundError with InvalidInstanceID.NotFound."""
-    async with session_at(moto_url) as s:
+    async with session_on(ec2_endpoint) as s:
         with pytest.raises(NotFoundError) as caught:
             await s.get_instance("i-0123456789abcdef0")
     assert "InvalidInstanceID.NotFound" == caught.value.code
 
 
-@pytest.mark.moto
-async def test_paging_on_moto(moto_url: str) -> None:
+async def test_paging(ec2_endpoint: Endpoint) -> None:
     """iter_reservations with page_size=5 walks seven tagged launches in two pages."""
-    async with session_at(moto_url) as s:
+    batch = unique("paging-test")
+    async with session_on(ec2_endpoint) as s:
         image = await _amazon_image(s)
         for _ in range(7):
-            await s.run_instances(image.id, tags={"batch": "paging-test"})
-        seen = [r async for r in s.iter_reservations(filters={"tag:batch": "paging-test"},
+            await s.run_instances(image.id, tags={"batch": batch})
+        seen = [r async for r in s.iter_reservations(filters={"tag:batch": batch},
                                                       page_size=5)]  # fmt: skip
         pages = sum(action == "DescribeInstances" for action, _ in s.raw)
-        everything = await s.describe_instances(filters={"tag:batch": "paging-test"})
+        everything = await s.describe_instances(filters={"tag:batch": batch})
     assert 7 == len(seen)
     assert 2 == pages
     assert sorted(r.id for r in everything) == sorted(r.id for r in seen)

@@ -1,4 +1,4 @@
-"""Security group operations: the tutorial on moto, exact request bodies, checks before sending."""
+"""Security groups: the tutorial on moto and FakeEC2, exact request bodies, early checks."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ from aioec2.models.security_group import (
     UserIdGroupPair,
 )
 from aioec2.testing import set_testing
-from tests.fixtures_ec2 import SECURITY_GROUPS_XML, ok, session_at, unique
+from tests.conftest import Endpoint
+from tests.fixtures_ec2 import SECURITY_GROUPS_XML, ok, session_at, session_on, unique
 from tests.servers.scripted import Reply, ScriptedServer, ec2_error
 
 
@@ -49,13 +50,12 @@ async def agrees(local: SecurityGroup) -> SecurityGroup:
     return remote
 
 
-# -- the tutorial's three tiers on moto ------------------------------------------------------
+# -- the tutorial's three tiers on moto and FakeEC2 ---------------------------------------
 
 
-@pytest.mark.moto
-async def test_the_three_tier_tutorial_on_moto(moto_url: str) -> None:
+async def test_the_three_tier_tutorial(ec2_endpoint: Endpoint) -> None:
     """The tutorial's steps give the documented rules, and refresh() agrees after each one."""
-    async with session_at(moto_url) as s:
+    async with session_on(ec2_endpoint) as s:
         web = await s.create_security_group(unique("apache"), "Our Apache Group")
         assert () == web.rules
         assert (DEFAULT_EGRESS,) == web.egress_rules
@@ -86,10 +86,9 @@ async def test_the_three_tier_tutorial_on_moto(moto_url: str) -> None:
             await web.refresh()
 
 
-@pytest.mark.moto
-async def test_ipv6_ranges_and_merging_on_moto(moto_url: str) -> None:
+async def test_ipv6_ranges_and_merging(ec2_endpoint: Endpoint) -> None:
     """IPv6 and IPv4 sources of one port join one rule on EC2 as locally; revoking splits them."""
-    async with session_at(moto_url) as s:
+    async with session_on(ec2_endpoint) as s:
         sg = await s.create_security_group(unique("v6"), "dual stack")
         sg = await sg.authorize("tcp", 443, 443, "10.0.0.0/8")
         sg = await sg.authorize("tcp", 443, 443, cidr_ipv6="2001:DB8::/32", description="v6")
@@ -103,10 +102,9 @@ async def test_ipv6_ranges_and_merging_on_moto(moto_url: str) -> None:
         await sg.delete()
 
 
-@pytest.mark.moto
-async def test_created_group_knows_its_owner_and_tags_on_moto(moto_url: str) -> None:
+async def test_created_group_knows_its_owner_and_tags(ec2_endpoint: Endpoint) -> None:
     """create_security_group's local result matches EC2's, except the default VPC it chose."""
-    async with session_at(moto_url) as s:
+    async with session_on(ec2_endpoint) as s:
         name = unique("tagged")
         sg = await s.create_security_group(name, "tagged group", tags={"env": name})
         assert {"env": name} == dict(sg.tags)
@@ -120,10 +118,9 @@ async def test_created_group_knows_its_owner_and_tags_on_moto(moto_url: str) -> 
             await s.describe_security_groups(group_ids=[sg.id])
 
 
-@pytest.mark.moto
-async def test_several_rules_by_group_name_on_moto(moto_url: str) -> None:
+async def test_several_rules_by_group_name(ec2_endpoint: Endpoint) -> None:
     """authorize/revoke_security_group_ingress take many rules and a group name."""
-    async with session_at(moto_url) as s:
+    async with session_on(ec2_endpoint) as s:
         name = unique("byname")
         sg = await s.create_security_group(name, "by name")
         rules = [
@@ -137,10 +134,9 @@ async def test_several_rules_by_group_name_on_moto(moto_url: str) -> None:
         await sg.delete()
 
 
-@pytest.mark.moto
-async def test_duplicate_and_missing_rules_are_ec2_errors_on_moto(moto_url: str) -> None:
+async def test_duplicate_and_missing_rules_are_ec2_errors(ec2_endpoint: Endpoint) -> None:
     """Authorizing twice is InvalidPermission.Duplicate; revoking nothing is .NotFound."""
-    async with session_at(moto_url) as s:
+    async with session_on(ec2_endpoint) as s:
         sg = await s.create_security_group(unique("dup"), "duplicates")
         sg = await sg.authorize("tcp", 80, 80, "0.0.0.0/0")
         with pytest.raises(EC2APIError) as dup:
@@ -152,18 +148,15 @@ async def test_duplicate_and_missing_rules_are_ec2_errors_on_moto(moto_url: str)
         await sg.delete()
 
 
-@pytest.mark.moto
-@pytest.mark.moto_gap
-@pytest.mark.xfail(
-    strict=True,
+@pytest.mark.moto_gap(
     reason="moto_server deletes a security group that another group's rule references; "
-    "EC2 refuses with DependencyViolation (checked against the scripted server below)",
+    "EC2 refuses with DependencyViolation"
 )
-async def test_deleting_a_referenced_group_is_a_dependency_violation_on_moto(
-    moto_url: str,
+async def test_deleting_a_referenced_group_is_a_dependency_violation(
+    ec2_endpoint: Endpoint,
 ) -> None:
     """EC2 refuses to delete a group another group's rule still names."""
-    async with session_at(moto_url) as s:
+    async with session_on(ec2_endpoint) as s:
         web = await s.create_security_group(unique("ref-web"), "referenced")
         app = await s.create_security_group(unique("ref-app"), "referencing")
         await app.authorize(src_group=web)

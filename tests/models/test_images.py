@@ -17,7 +17,8 @@ from aioec2.errors import ResponseParseError, SessionClosedError
 from aioec2.models._base import Struct, Tags
 from aioec2.models.image import Image, LaunchPermissions, format_ec2_time, parse_ec2_time
 from aioec2.testing import set_testing
-from tests.fixtures_ec2 import CREDS, IMAGES_XML, session_at
+from tests.conftest import Endpoint
+from tests.fixtures_ec2 import CREDS, IMAGES_XML, session_at, session_on
 from tests.oracle import botocore_parse, without_empty_lists
 from tests.servers.scripted import Reply, ScriptedServer
 
@@ -265,17 +266,16 @@ async def test_unknown_elements_do_not_break_parsing() -> None:
 # -- fidelity: the same bytes, through botocore and through the model ----------------------
 
 
-@pytest.mark.moto
-async def test_describe_images_matches_botocore(moto_url: str) -> None:
-    """Every Amazon image from moto turns into a model whose to_dict equals botocore's parse."""
-    async with session_at(moto_url) as s:
+async def test_describe_images_matches_botocore(ec2_endpoint: Endpoint) -> None:
+    """Every Amazon image described turns into a model whose to_dict equals botocore's parse."""
+    async with session_on(ec2_endpoint) as s:
         images = await s.describe_images(owners=["amazon"])
         raw = s.last("DescribeImages")
     expected = botocore_parse("DescribeImages", raw)["Images"]
     assert len(expected) == len(images)
     assert images
     assert without_empty_lists(expected) == without_empty_lists([i.to_dict() for i in images])
-    # CreationDate is compared as the very string EC2 (here moto) sent.
+    # CreationDate is compared as the very string EC2 (here moto or FakeEC2) sent.
     assert [e["CreationDate"] for e in expected] == [i.to_dict()["CreationDate"] for i in images]
 
 

@@ -17,7 +17,8 @@ from aioec2.errors import SessionClosedError
 from aioec2.models._base import Struct
 from aioec2.models.instance import Instance, InstanceState, InstanceStateChange, Reservation
 from aioec2.testing import set_testing
-from tests.fixtures_ec2 import CREDS, key_pair, session_at
+from tests.conftest import Endpoint
+from tests.fixtures_ec2 import CREDS, key_pair, session_at, session_on, unique
 from tests.oracle import botocore_parse, without_empty_lists
 from tests.servers.scripted import Reply, ScriptedServer
 
@@ -295,13 +296,12 @@ async def test_unknown_elements_do_not_break_parsing() -> None:
 # -- fidelity: the same bytes, through botocore and through the models ---------------------
 
 
-@pytest.mark.moto
-async def test_run_describe_terminate_match_botocore(moto_url: str) -> None:
+async def test_run_describe_terminate_match_botocore(ec2_endpoint: Endpoint) -> None:
     """RunInstances, DescribeInstances and TerminateInstances models equal botocore's parse."""
-    async with session_at(moto_url) as s:
+    async with session_on(ec2_endpoint) as s:
         amazon_linux = {"name": "amzn2-ami-hvm-*-x86_64-gp2"}  # not all 1300 of moto's images
         image_id = (await s.describe_images(owners=["amazon"], filters=amazon_linux))[0].id
-        async with key_pair(s, "fidelity-key") as key_name:
+        async with key_pair(s, unique("fidelity-key")) as key_name:
             reservation = await s.run_instances(
                 image_id,
                 min_count=2,
@@ -326,6 +326,6 @@ async def test_run_describe_terminate_match_botocore(moto_url: str) -> None:
     )
     # What the test launched is what the models say, beyond structural equality.
     assert {"Name": "fidelity", "env": "test"} == dict(reservation.instances[0].tags)
-    assert ["fidelity-key", "fidelity-key"] == [i.key_name for i in described[0].instances]
+    assert [key_name, key_name] == [i.key_name for i in described[0].instances]
     assert all(isinstance(i.launch_time, dt.datetime) for i in described[0].instances)
     assert {"terminated", "shutting-down"} >= {c.current_state.name for c in changes}  # type: ignore[union-attr]

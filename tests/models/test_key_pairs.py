@@ -13,7 +13,8 @@ from aioec2._operations import operation, shape
 from aioec2.errors import SessionClosedError
 from aioec2.models._base import Tags
 from aioec2.models.key_pair import KeyPair
-from tests.fixtures_ec2 import CREDS, ED25519_PUBLIC, session_at, unique
+from tests.conftest import Endpoint
+from tests.fixtures_ec2 import CREDS, ED25519_PUBLIC, session_at, session_on, unique
 from tests.oracle import botocore_parse, our_parse, raw_answer, wires, without_empty_lists
 from tests.servers.scripted import Reply, ScriptedServer
 
@@ -122,12 +123,11 @@ async def test_delete_needs_an_open_session() -> None:
         assert 1 == len(srv.seen)
 
 
-@pytest.mark.moto
-async def test_key_pair_answers_match_botocore_on_moto(moto_url: str) -> None:
-    """CreateKeyPair, ImportKeyPair and DescribeKeyPairs from moto: the model equals botocore."""
+async def test_key_pair_answers_match_botocore(ec2_endpoint: Endpoint) -> None:
+    """CreateKeyPair, ImportKeyPair and DescribeKeyPairs answers: the model equals botocore."""
     rsa, ed, imported = unique("rsa"), unique("ed"), unique("imp")
     tags = [{"ResourceType": "key-pair", "Tags": [{"Key": "team", "Value": "ops"}]}]
-    async with session_at(moto_url) as s:
+    async with session_on(ec2_endpoint) as s:
         answers: list[tuple[str, bytes]] = [
             (
                 "CreateKeyPair",
@@ -162,10 +162,9 @@ async def test_key_pair_answers_match_botocore_on_moto(moto_url: str) -> None:
     assert {rsa, ed, imported} == {k["KeyName"] for k in found}
 
 
-@pytest.mark.moto
-async def test_key_material_is_kept_byte_for_byte(moto_url: str) -> None:
+async def test_key_material_is_kept_byte_for_byte(ec2_endpoint: Endpoint) -> None:
     """The private key from CreateKeyPair equals botocore's, trailing newline included."""
-    async with session_at(moto_url) as s:
+    async with session_on(ec2_endpoint) as s:
         raw = await raw_answer(s, "CreateKeyPair", {"KeyName": unique("material")})
     expected = botocore_parse("CreateKeyPair", raw)["KeyMaterial"]
     assert expected == KeyPair.from_parsed(our_parse("CreateKeyPair", raw)).material

@@ -26,7 +26,8 @@ from aioec2.models.security_group import (
     remove_permissions,
 )
 from aioec2.testing import set_testing
-from tests.fixtures_ec2 import CREDS, SECURITY_GROUPS_XML, session_at, unique
+from tests.conftest import Endpoint
+from tests.fixtures_ec2 import CREDS, SECURITY_GROUPS_XML, session_at, session_on, unique
 from tests.oracle import botocore_parse, our_parse, raw_answer, wires, without_empty_lists
 from tests.servers.scripted import Reply, ScriptedServer
 
@@ -321,13 +322,12 @@ async def test_an_unbound_model_says_so() -> None:
         await SecurityGroup(id="sg-1", name="x").delete()
 
 
-# -- fidelity against moto ------------------------------------------------------------------
+# -- fidelity against moto and FakeEC2 -------------------------------------------------------
 
 
-@pytest.mark.moto
-async def test_describe_security_groups_matches_botocore_on_moto(moto_url: str) -> None:
-    """Groups with every kind of source, via the model, equal botocore's parse of moto's bytes."""
-    async with session_at(moto_url) as s:
+async def test_describe_security_groups_matches_botocore(ec2_endpoint: Endpoint) -> None:
+    """Groups with every kind of source, via the model, equal botocore's parse of EC2's bytes."""
+    async with session_on(ec2_endpoint) as s:
         web = await s.create_security_group(unique("web"), "web tier", tags={"tier": "web"})
         app = await s.create_security_group(unique("app"), "app tier")
         await app.authorize(src_group=web, description="from web")

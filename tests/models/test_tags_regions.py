@@ -9,7 +9,8 @@ from aioec2._operations import shape
 from aioec2.models._base import Model, Struct
 from aioec2.models.region import AvailabilityZone, Region
 from aioec2.models.tag import Tag
-from tests.fixtures_ec2 import session_at, unique
+from tests.conftest import Endpoint
+from tests.fixtures_ec2 import session_on, unique
 from tests.oracle import botocore_parse, our_parse, raw_answer, wires, without_empty_lists
 
 TAGS_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -102,10 +103,9 @@ def test_to_dict_matches_botocore_offline(
     assert without_empty_lists(expected) == without_empty_lists(actual)
 
 
-@pytest.mark.moto
-async def test_tags_regions_and_zones_match_botocore_on_moto(moto_url: str) -> None:
-    """DescribeTags, DescribeRegions and DescribeAvailabilityZones from moto equal botocore."""
-    async with session_at(moto_url) as s:
+async def test_tags_regions_and_zones_match_botocore(ec2_endpoint: Endpoint) -> None:
+    """DescribeTags, DescribeRegions and DescribeAvailabilityZones answers equal botocore's."""
+    async with session_on(ec2_endpoint) as s:
         sg = await s.create_security_group(unique("tagged"), "tag target")
         await s.create_tags([sg.id], {"Name": "web", "empty": ""})
         answers: list[tuple[str, str, type[Model], bytes]] = [

@@ -1,14 +1,15 @@
-"""Images: the seeded catalogue, DescribeImages scopes and filters, launch permissions."""
+"""Images: the seeded catalogue, DescribeImages scopes and filters, permissions, RegisterImage."""
 
 from __future__ import annotations
 
 import pytest
 
-from aioec2.testing import EC2State, FakeError
+from aioec2.testing import EC2State, FakeError, VirtualClock
 from tests.testing.helpers import call
 
 FEDORA = "ami-5bb65932"
 USER = "123456789099"
+TAGS = [{"ResourceType": "image", "Tag": [{"Key": "env", "Value": "prod"}]}]
 
 
 def permissions(state: EC2State, image_id: str = FEDORA) -> list[dict[str, str]]:
@@ -145,3 +146,127 @@ def test_paging_images(state: EC2State) -> None:
     second = call(state, "DescribeImages", {"MaxResults": 2, "NextToken": first["nextToken"]})
     everything = call(state, "DescribeImages")["imagesSet"]
     assert everything[:4] == first["imagesSet"] + second["imagesSet"]
+
+
+def test_amazon_linux_2_is_in_the_catalogue(state: EC2State) -> None:
+    """An Amazon Linux 2 HVM gp2 image answers the name filter scripts use to find one."""
+    filters = {"Filter": [{"Name": "name", "Value": ["amzn2-ami-hvm-*-x86_64-gp2"]}]}
+    (image,) = call(state, "DescribeImages", {"Owner": ["amazon"], **filters})["imagesSet"]
+    assert ("x86_64", "ebs", "hvm") == (
+        image["architecture"],
+        image["rootDeviceType"],
+        image["virtualizationType"],
+    )
+
+
+def register(state: EC2State, name: str = "my-image", **params: object) -> str:
+    """Register an image; return its id."""
+    answer = call(state, "RegisterImage", {"Name": name, **params})
+    assert {"imageId"} == set(answer)
+    return str(answer["imageId"])
+
+
+def test_registered_image_is_private_and_the_callers(state: EC2State, clock: VirtualClock) -> None:
+    """RegisterImage makes an EBS-backed image owned by the caller, shared with nobody."""
+    clock.advance(60)
+    image_id = register(state, "web (v1)", Description="web server", TagSpecification=TAGS)
+    (image,) = call(state, "DescribeImages", {"Owner": ["self"]})["imagesSet"]
+    assert image_id == image["imageId"]
+    assert ("web (v1)", "web server", "123456789012") == (
+        image["name"],
+        image["description"],
+        image["imageOwnerId"],
+    )
+    assert (False, None, "123456789012/web (v1)") == (
+        image["isPublic"],
+        image.get("imageOwnerAlias"),
+        image["imageLocation"],
+    )
+    # The documented defaults: EBS-backed, i386, paravirtual.
+    assert ("ebs", "i386", "paravirtual") == (
+        image["rootDeviceType"],
+        image["architecture"],
+        image["virtualizationType"],
+    )
+    assert [{"key": "env", "value": "prod"}] == image["tagSet"]
+    assert state.wall().strftime("%Y-%m-%dT%H:%M:%S") in image["creationDate"]
+    assert [] == permissions(state, image_id)
+    assert image_id not in [
+        i["imageId"] for i in call(state, "DescribeImages", {"ExecutableBy": ["all"]})["imagesSet"]
+    ]
+
+
+def test_registered_image_takes_its_parameters(state: EC2State) -> None:
+    """A manifest location makes an instance store-backed image; the rest is kept as given."""
+    image_id = register(
+        state,
+        ImageLocation="my-bucket/image.manifest.xml",
+        Architecture="x86_64",
+        VirtualizationType="hvm",
+        RootDeviceName="/dev/sdb",
+        KernelId="aki-12345678",
+    )
+    (image,) = call(state, "DescribeImages", {"ImageId": [image_id]})["imagesSet"]
+    assert (
+        "my-bucket/image.manifest.xml",
+        "instance-store",
+        "x86_64",
+        "hvm",
+        "/dev/sdb",
+        "aki-12345678",
+    ) == (
+        image["imageLocation"],
+        image["rootDeviceType"],
+        image["architecture"],
+        image["virtualizationType"],
+        image["rootDeviceName"],
+        image["kernelId"],
+    )
+    assert "description" not in {k for k, v in image.items() if v is not None}
+
+
+def test_registered_image_can_be_shared_and_launched(state: EC2State) -> None:
+    """Launch permissions of a registered image change as for any image; it launches."""
+    image_id = register(state)
+    change = {"ImageId": image_id, "LaunchPermission": {"Add": [{"Group": "all"}]}}
+    call(state, "ModifyImageAttribute", change)
+    (image,) = call(state, "DescribeImages", {"ImageId": [image_id]})["imagesSet"]
+    assert image["isPublic"]
+    ran = call(state, "RunInstances", {"ImageId": image_id, "MinCount": 1, "MaxCount": 1})
+    assert image_id == ran["instancesSet"][0]["imageId"]
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({}, "MissingParameter"),
+        ({"Name": "ab"}, "InvalidAMIName.Malformed"),
+        ({"Name": "x" * 129}, "InvalidAMIName.Malformed"),
+        ({"Name": "no*stars"}, "InvalidAMIName.Malformed"),
+        ({"Name": "ok-name", "Architecture": "sparc"}, "InvalidParameterValue"),
+        ({"Name": "ok-name", "VirtualizationType": "kvm"}, "InvalidParameterValue"),
+        (
+            {"Name": "ok-name", "TagSpecification": [{"ResourceType": "instance", "Tag": []}]},
+            "InvalidParameterValue",
+        ),
+        ({"Name": "ok-name", "DryRun": True}, "DryRunOperation"),
+    ],
+)
+def test_register_image_errors(state: EC2State, params: dict[str, object], code: str) -> None:
+    """A missing or malformed name and unknown values answer EC2's codes; nothing is made."""
+    before = len(state.images)
+    with pytest.raises(FakeError) as caught:
+        call(state, "RegisterImage", params)
+    assert code == caught.value.code
+    assert before == len(state.images)
+
+
+def test_an_accounts_image_names_are_unique(state: EC2State) -> None:
+    """Registering a second image of the same name answers InvalidAMIName.Duplicate."""
+    first = register(state)
+    with pytest.raises(FakeError) as caught:
+        register(state)
+    assert "InvalidAMIName.Duplicate" == caught.value.code
+    assert first in caught.value.message
+    # Amazon's image names do not count: the caller owns none of them.
+    register(state, "fedora-core4-base")

@@ -323,3 +323,65 @@ def test_bad_user_data_is_refused(state: EC2State) -> None:
 def test_unknown_action_is_invalid(state: EC2State) -> None:
     """An action the fake does not serve answers InvalidAction."""
     assert "InvalidAction" == error_of(state, "LaunchRockets").code
+
+
+def test_instance_attributes_report_the_launch(state: EC2State) -> None:
+    """DescribeInstanceAttribute answers the type, user data, groups and root device launched."""
+    (instance,) = run(state, InstanceType="t3.micro", UserData="aGVsbG8=")
+
+    def attribute(name: str) -> object:
+        answer = call(
+            state, "DescribeInstanceAttribute", {"InstanceId": instance, "Attribute": name}
+        )
+        assert instance == answer.pop("instanceId")
+        ((key, value),) = answer.items()
+        assert name == key
+        return value
+
+    assert {"value": "t3.micro"} == attribute("instanceType")
+    assert {"value": "aGVsbG8="} == attribute("userData")
+    default = state.groups[state.instances[instance].group_ids[0]]
+    assert [{"groupId": default.id, "groupName": "default"}] == attribute("groupSet")
+    assert {"value": "/dev/sda1"} == attribute("rootDeviceName")  # fedora: instance store
+    assert {"value": "stop"} == attribute("instanceInitiatedShutdownBehavior")
+    assert {"value": False} == attribute("disableApiTermination")
+    assert {"value": "aki-9b00e5f2"} == attribute("kernel")
+
+
+def test_instance_attribute_without_a_value_is_empty(state: EC2State) -> None:
+    """An instance launched without user data answers an empty userData element."""
+    (instance,) = run(state)
+    answer = call(
+        state, "DescribeInstanceAttribute", {"InstanceId": instance, "Attribute": "userData"}
+    )
+    assert {"instanceId": instance, "userData": {}} == answer
+
+
+@pytest.mark.parametrize(
+    ("instance", "attribute", "code"),
+    [
+        ("i-0123456789abcdef0", "userData", "InvalidInstanceID.NotFound"),
+        ("nope", "userData", "InvalidInstanceID.Malformed"),
+        (None, "userData", "MissingParameter"),
+        ("launched", "colour", "InvalidParameterValue"),
+        ("launched", None, "MissingParameter"),
+    ],
+)
+def test_instance_attribute_errors(
+    state: EC2State, instance: str | None, attribute: str | None, code: str
+) -> None:
+    """Unknown or malformed instances, and missing or unknown attributes, answer EC2's codes."""
+    (launched,) = run(state)
+    params = {
+        "InstanceId": launched if instance == "launched" else instance,
+        "Attribute": attribute,
+    }
+    sent: dict[str, object] = {k: v for k, v in params.items() if v is not None}
+    assert code == error_of(state, "DescribeInstanceAttribute", sent).code
+
+
+def test_instance_attribute_dry_run(state: EC2State) -> None:
+    """A dry run of a call that would succeed answers DryRunOperation."""
+    (instance,) = run(state)
+    params = {"InstanceId": instance, "Attribute": "userData", "DryRun": True}
+    assert "DryRunOperation" == error_of(state, "DescribeInstanceAttribute", params).code

@@ -19,6 +19,8 @@ botocore_parsers = pytest.importorskip("botocore.parsers")
 
 MODEL = botocore_session.get_session().get_service_model("ec2")
 FEDORA = "ami-5bb65932"
+# Every attribute DescribeInstanceAttribute takes, as botocore's model lists them.
+INSTANCE_ATTRIBUTES: list[str] = MODEL.shape_for("InstanceAttributeName").enum
 # EC2 sends <return>true</return> for these, though botocore's model has no member for it.
 RETURN_ONLY = {
     "CreateSecurityGroup",
@@ -32,6 +34,8 @@ RETURN_ONLY = {
 
 def _check(shape: Any, node: Any, path: str, unknown: list[str]) -> None:
     if shape.type_name == "structure":
+        if node is None:
+            return  # an empty element: a structure with nothing set, e.g. <userData/>
         if not isinstance(node, dict):
             unknown.append(f"{path}: expected elements, got {node!r}")
             return
@@ -131,6 +135,8 @@ def scenario(state: EC2State, clock: VirtualClock) -> list[tuple[str, bytes]]:
         },
     )
     ids = [item["instanceId"] for item in ran["instancesSet"]["item"]]
+    for attribute in INSTANCE_ATTRIBUTES:
+        send("DescribeInstanceAttribute", {"InstanceId": ids[0], "Attribute": attribute})
     clock.advance(5)
     send("DescribeInstances", {"MaxResults": 5})
     send("RebootInstances", {"InstanceId": ids})
@@ -148,6 +154,18 @@ def scenario(state: EC2State, clock: VirtualClock) -> list[tuple[str, bytes]]:
     )
     send("DescribeImageAttribute", {"ImageId": FEDORA, "Attribute": "launchPermission"})
     send("DescribeImageAttribute", {"ImageId": FEDORA, "Attribute": "description"})
+    mine = send(
+        "RegisterImage",
+        {
+            "Name": "my-image",
+            "Description": "mine",
+            "Architecture": "x86_64",
+            "VirtualizationType": "hvm",
+            "RootDeviceName": "/dev/sda1",
+            "TagSpecification": [{"ResourceType": "image", "Tag": tags}],
+        },
+    )["imageId"]
+    send("DescribeImages", {"ImageId": [mine]})
     send("ResetImageAttribute", {"ImageId": FEDORA, "Attribute": "launchPermission"})
     send("CreateTags", {"ResourceId": [FEDORA, web], "Tag": tags})
     send("DescribeTags", {"MaxResults": 5})
