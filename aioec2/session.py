@@ -23,12 +23,14 @@ import aiohttp
 from yarl import URL
 
 from aioec2 import _testmode
+from aioec2._api.bulk import BulkAPI
 from aioec2._api.images import ImagesAPI
 from aioec2._api.instances import InstancesAPI
 from aioec2._api.key_pairs import KeyPairsAPI
 from aioec2._api.regions import RegionsAPI
 from aioec2._api.security_groups import SecurityGroupsAPI
 from aioec2._api.tags import TagsAPI
+from aioec2._api.waiting import WaitingAPI
 from aioec2._aws_config import load_profile_config, resolve_profile
 from aioec2._core.query import build_body, serialize_operation, serialize_params
 from aioec2._core.request import HttpRequest
@@ -104,7 +106,16 @@ def aiohttp_fetch(get_client: Callable[[], aiohttp.ClientSession]) -> Fetch:
     return fetch
 
 
-class Session(ImagesAPI, InstancesAPI, SecurityGroupsAPI, KeyPairsAPI, TagsAPI, RegionsAPI):
+class Session(
+    ImagesAPI,
+    InstancesAPI,
+    SecurityGroupsAPI,
+    KeyPairsAPI,
+    TagsAPI,
+    RegionsAPI,
+    WaitingAPI,
+    BulkAPI,
+):
     """
     An asyncio EC2 client: ``async with aioec2.Session() as s: await s.request(...)``.
 
@@ -159,6 +170,7 @@ class Session(ImagesAPI, InstancesAPI, SecurityGroupsAPI, KeyPairsAPI, TagsAPI, 
         self._client: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
+        self._poller = None  # the shared waiter poller, built on the first wait
         self._retry = RetryStrategy.from_config(self._config)
         self._user_agent = f"{self._config.user_agent} aioec2/{_VERSION}"
         fetch = aiohttp_fetch(self._require_client)
@@ -213,6 +225,8 @@ class Session(ImagesAPI, InstancesAPI, SecurityGroupsAPI, KeyPairsAPI, TagsAPI, 
     async def close(self) -> None:
         """Close the connection pool (unless it was injected). Idempotent."""
         self._closed = True
+        if self._poller is not None:
+            await self._poller.close()  # every waiter ends with SessionClosedError
         client, self._client = self._client, None
         if client is not None and client is not self._http_session:
             await client.close()
@@ -396,7 +410,12 @@ class Session(ImagesAPI, InstancesAPI, SecurityGroupsAPI, KeyPairsAPI, TagsAPI, 
                     raise ResponseParseError(
                         f"{action}: response of {declared} bytes exceeds max_response_bytes={limit}"
                     )
-                data = await _read_capped(resp.content.iter_chunked(65536), limit, action)
+                if declared is not None and "Content-Encoding" not in resp.headers:
+                    # The declared length bounds the read (aiohttp stops there), so the body
+                    # is read in one go; a compressed body might inflate, so it is counted.
+                    data = await resp.read()
+                else:
+                    data = await _read_capped(resp.content.iter_chunked(65536), limit, action)
                 return resp.status, data
 
 
