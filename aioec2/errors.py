@@ -27,6 +27,7 @@ the I/O edge, with ``raise ... from exc`` so the original stays available as ``_
     │   ├── WaiterTimeoutError(WaiterError, TimeoutError): last_result
     │   └── WaiterFailureError: last_result
     └── BulkOperationError(AioEC2Error, ExceptionGroup)
+        └── PartialBulkError: partial_results (what did succeed)
 
 The class of an :class:`EC2APIError` is chosen from its code by :func:`error_from_code`: one
 table plus suffix and prefix rules. An unknown code is still an :class:`EC2APIError` with
@@ -35,7 +36,7 @@ table plus suffix and prefix rules. An unknown code is still an :class:`EC2APIEr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar, Self
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "EC2APIError",
     "InvalidParameterError",
     "NotFoundError",
+    "PartialBulkError",
     "RequestTimeoutError",
     "ResponseParseError",
     "ServiceError",
@@ -215,6 +217,32 @@ class BulkOperationError(AioEC2Error, ExceptionGroup[Exception]):
     def derive(self, excs: Sequence[Exception], /) -> BulkOperationError:  # type: ignore[override]
         """Build the group that ``split``/``subgroup`` return, keeping this class."""
         return BulkOperationError(self.message, excs)
+
+
+class PartialBulkError(BulkOperationError):
+    """
+    A :class:`BulkOperationError` that also carries what did succeed.
+
+    Attributes:
+        partial_results: the results of the parts that succeeded (their meaning depends on
+            the call: state changes for :func:`change_states`, snapshots for ``wait_all``).
+
+    .. versionadded:: 0.1
+    """
+
+    partial_results: tuple[Any, ...]
+
+    def __new__(
+        cls, message: str, exceptions: Sequence[Exception], *, partial_results: Iterable[Any] = ()
+    ) -> Self:
+        self = super().__new__(cls, message, exceptions)
+        self.partial_results = tuple(partial_results)
+        return self
+
+    def __init__(
+        self, message: str, exceptions: Sequence[Exception], *, partial_results: Iterable[Any] = ()
+    ) -> None:
+        super().__init__(message, exceptions)
 
 
 # Codes that EC2 and the AWS SDKs treat as throttling (botocore's _THROTTLED_ERROR_CODES

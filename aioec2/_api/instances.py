@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 from aioec2 import _validate as check
 from aioec2 import _validate_instances as check_instances
 from aioec2._api._base import OperationsBase
+from aioec2.bulk import Progress, change_states
 from aioec2.errors import ArgumentError, NotFoundError
 from aioec2.models.instance import Instance, InstanceStateChange, Reservation
 
@@ -184,29 +185,40 @@ class InstancesAPI(OperationsBase):
             "InvalidInstanceID.NotFound", f"The instance ID '{instance_id}' does not exist"
         )
 
-    async def terminate_instances(self, instance_ids: Iterable[str]) -> list[InstanceStateChange]:
+    async def terminate_instances(
+        self, instance_ids: Iterable[str], *, progress: Progress | None = None
+    ) -> list[InstanceStateChange]:
         """
         Terminate instances (TerminateInstances).
 
+        Any number of ids: they go out in concurrent requests of at most 1000 (see
+        :func:`aioec2.bulk.change_states` for how failures of several requests are reported).
+
         Args:
             instance_ids: the instances (a list; a lone string is refused).
+            progress: ``progress(done, total)`` as requests complete.
 
         Returns:
             One state change per instance, e.g. running -> shutting-down.
 
         .. versionadded:: 0.1
         """
-        return await self._change_state("TerminateInstances", instance_ids, "TerminatingInstances")
+        return await self._change_state("TerminateInstances", instance_ids, progress=progress)
 
     async def stop_instances(
-        self, instance_ids: Iterable[str], *, force: bool = False
+        self,
+        instance_ids: Iterable[str],
+        *,
+        force: bool = False,
+        progress: Progress | None = None,
     ) -> list[InstanceStateChange]:
         """
-        Stop instances (StopInstances).
+        Stop instances (StopInstances), any number, in concurrent requests of at most 1000.
 
         Args:
             instance_ids: the instances.
             force: stop without a clean operating-system shutdown (EC2's ``Force``).
+            progress: ``progress(done, total)`` as requests complete.
 
         Returns:
             One state change per instance, e.g. running -> stopping.
@@ -214,21 +226,26 @@ class InstancesAPI(OperationsBase):
         .. versionadded:: 0.1
         """
         extra = {"Force": True} if check_instances.flag("force", force) else {}
-        return await self._change_state("StopInstances", instance_ids, "StoppingInstances", extra)
+        return await self._change_state(
+            "StopInstances", instance_ids, extra=extra, progress=progress
+        )
 
-    async def start_instances(self, instance_ids: Iterable[str]) -> list[InstanceStateChange]:
+    async def start_instances(
+        self, instance_ids: Iterable[str], *, progress: Progress | None = None
+    ) -> list[InstanceStateChange]:
         """
-        Start stopped instances (StartInstances).
+        Start stopped instances (StartInstances), any number, in requests of at most 1000.
 
         Args:
             instance_ids: the instances.
+            progress: ``progress(done, total)`` as requests complete.
 
         Returns:
             One state change per instance, e.g. stopped -> pending.
 
         .. versionadded:: 0.1
         """
-        return await self._change_state("StartInstances", instance_ids, "StartingInstances")
+        return await self._change_state("StartInstances", instance_ids, progress=progress)
 
     async def reboot_instances(self, instance_ids: Iterable[str]) -> None:
         """
@@ -262,15 +279,13 @@ class InstancesAPI(OperationsBase):
         self,
         action: str,
         instance_ids: Iterable[str],
-        result_key: str,
+        *,
         extra: Mapping[str, Any] | None = None,
+        progress: Progress | None = None,
     ) -> list[InstanceStateChange]:
-        params = {"InstanceIds": _ids(instance_ids), **(extra or {})}
-        result = await self.call(action, params)
-        session = self._as_session()
-        return [
-            InstanceStateChange.from_parsed(c, session=session) for c in result.get(result_key, ())
-        ]
+        return await change_states(
+            self._as_session(), action, _ids(instance_ids), params=extra, progress=progress
+        )
 
 
 def _ids(instance_ids: object) -> list[str]:

@@ -171,6 +171,26 @@ class Instance(Model):
         """
         return await self.session.get_instance(self.id)
 
+    async def wait_until(self, state: str, *, timeout: float | None = None) -> Instance:
+        """
+        Wait until the instance is in ``state`` and return that snapshot (a new model).
+
+        The wait joins the session's one shared poller: any number of concurrent waits cost
+        one DescribeInstances per 1000 instances per tick.
+
+        Args:
+            state: ``"running"``, ``"stopped"``, ``"terminated"`` or ``"exists"``.
+            timeout: seconds before WaiterTimeoutError; None uses ``Config.wait_timeout``.
+
+        Raises:
+            WaiterFailureError: a state was reached from which ``state`` cannot follow
+                (e.g. terminated while waiting for running); ``last_result`` holds it.
+            WaiterTimeoutError: the timeout passed; ``last_result`` is the last snapshot.
+
+        .. versionadded:: 0.1
+        """
+        return await self.session.wait_until_instance(self.id, state, timeout=timeout)
+
     async def update(self) -> Instance:
         """
         Alias of :meth:`refresh`, for users of the boto tutorial.
@@ -249,6 +269,21 @@ class Reservation(Model):
 
     def __repr__(self) -> str:
         return f"Reservation:{self.id}"
+
+    async def wait_until(self, state: str, *, timeout: float | None = None) -> Reservation:
+        """
+        Wait until every instance is in ``state``; return the reservation with new snapshots.
+
+        All instances share one poll stream (see :meth:`aioec2.Session.wait_all`).
+
+        Raises:
+            PartialBulkError: some instances failed or timed out; each error is in
+                ``.exceptions`` and the snapshots reached are in ``partial_results``.
+
+        .. versionadded:: 0.1
+        """
+        done = await self.session.wait_all(self.instances, state, timeout=timeout)
+        return attrs.evolve(self, instances=tuple(done))
 
     async def terminate_all(self) -> list[InstanceStateChange]:
         """
