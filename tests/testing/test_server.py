@@ -218,3 +218,13 @@ async def test_errors_are_ec2_api_errors() -> None:
         with pytest.raises(EC2APIError) as caught:
             await s.request("CreateSecurityGroup", {"GroupName": "sg-bad", "GroupDescription": "x"})
     assert "InvalidParameterValue" == caught.value.code
+
+
+async def test_plugin_session_waits_quickly(fake_ec2: FakeEC2, ec2_session: aioec2.Session) -> None:
+    """The plugin's session polls fast enough that a wait costs a few ticks, not seconds."""
+    image = (await ec2_session.describe_images(owners=["amazon"]))[0]
+    reservation = await image.run()
+    instance = await reservation.instances[0].wait_until("running", timeout=5)
+    assert "running" == instance.state
+    assert 0.02 == ec2_session.config.poll_min_interval
+    assert 1 <= fake_ec2.calls["DescribeInstances"] <= 20
