@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-import aioec2
 from aioec2.bulk import CHUNK_SIZE, LaunchResult, change_states
 from aioec2.errors import (
     ArgumentError,
@@ -20,12 +18,9 @@ from aioec2.errors import (
     WaiterFailureError,
     WaiterTimeoutError,
 )
-from aioec2.testing import FakeEC2, VirtualClock, set_testing
+from aioec2.testing import VirtualClock, set_testing
+from tests.fixtures_waiting import IMAGE, UNKNOWN, launch, open_ec2
 
-IMAGE = "ami-5bb65932"
-UNKNOWN = "i-0123456789abcdef0"  # well formed, never launched
-# Quick polling, and fast pacing after a throttled launch, so the tests stay short.
-FAST = {"poll_min_interval": 0.01, "poll_max_interval": 0.05, "not_found_grace": 0.5}
 PACING = {"bulk_retry_delay": 0.02}
 
 
@@ -34,37 +29,6 @@ def _no_retry_sleeps() -> Iterator[None]:
     """Retries inside the session happen at once (pacing between launches stays real)."""
     with set_testing(True):
         yield
-
-
-@contextlib.asynccontextmanager
-async def open_ec2(
-    config: dict[str, Any] | None = None, **fake_settings: Any
-) -> AsyncIterator[tuple[FakeEC2, aioec2.Session]]:
-    """A FakeEC2 with short transitions and a Session polling it quickly."""
-    settings: dict[str, Any] = {
-        "boot_time": 0.05,
-        "stop_time": 0.05,
-        "terminate_time": 0.05,
-        "rsa_key_bits": 1024,
-        "seed": 0,
-        **fake_settings,
-    }
-    async with (
-        FakeEC2(**settings) as fake,
-        aioec2.Session(
-            region=fake.region,
-            endpoint_url=fake.url,
-            credentials=aioec2.Credentials("AKIDBULK", "bulk-secret"),
-            config=aioec2.Config(**{**FAST, **(config or {})}),
-        ) as session,
-    ):
-        yield fake, session
-
-
-async def launch(session: aioec2.Session, count: int) -> list[str]:
-    """Launch ``count`` instances in one RunInstances; return their ids."""
-    reservation = await session.run_instances(IMAGE, min_count=count, max_count=count)
-    return [i.id for i in reservation.instances]
 
 
 class Recorder:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,10 +20,7 @@ from aioec2.errors import (
 )
 from aioec2.poller import ERROR_TICKS
 from aioec2.testing import FakeEC2, VirtualClock, set_testing
-
-IMAGE = "ami-5bb65932"
-UNKNOWN = "i-0123456789abcdef0"  # well formed, never launched
-FAST = {"poll_min_interval": 0.01, "poll_max_interval": 0.05, "not_found_grace": 0.5}
+from tests.fixtures_waiting import FAST, UNKNOWN, launch, open_ec2
 
 
 @pytest.fixture(autouse=True)
@@ -32,37 +28,6 @@ def _no_retry_sleeps() -> Iterator[None]:
     """Retries inside the session happen at once, so throttling tests stay fast."""
     with set_testing(True):
         yield
-
-
-@contextlib.asynccontextmanager
-async def open_ec2(
-    config: dict[str, Any] | None = None, **fake_settings: Any
-) -> AsyncIterator[tuple[FakeEC2, aioec2.Session]]:
-    """A FakeEC2 with short transitions and a Session polling it quickly."""
-    settings: dict[str, Any] = {
-        "boot_time": 0.05,
-        "stop_time": 0.05,
-        "terminate_time": 0.05,
-        "rsa_key_bits": 1024,
-        "seed": 0,
-        **fake_settings,
-    }
-    async with (
-        FakeEC2(**settings) as fake,
-        aioec2.Session(
-            region=fake.region,
-            endpoint_url=fake.url,
-            credentials=aioec2.Credentials("AKIDPOLLER", "poller-secret"),
-            config=aioec2.Config(**{**FAST, **(config or {})}),
-        ) as session,
-    ):
-        yield fake, session
-
-
-async def launch(session: aioec2.Session, count: int) -> list[str]:
-    """Launch ``count`` instances in one RunInstances; return their ids."""
-    reservation = await session.run_instances(IMAGE, min_count=count, max_count=count)
-    return [i.id for i in reservation.instances]
 
 
 async def until(condition: Any) -> None:
