@@ -73,16 +73,25 @@ class Faults:
         seed: seeds the generator of random faults.
         kinds: the kinds random faults are drawn from (default: unavailable,
             internal_error, drop_before, drop_after).
+        delay: how long, seconds, a random ``delay`` fault holds its answer back.
 
     .. versionadded:: 0.1
     """
 
     def __init__(
-        self, *, rate: float = 0.0, seed: int | None = None, kinds: Iterable[str] | None = None
+        self,
+        *,
+        rate: float = 0.0,
+        seed: int | None = None,
+        kinds: Iterable[str] | None = None,
+        delay: float = 1.0,
     ) -> None:
+        if isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0:
+            raise ValueError(f"delay must be a number of seconds >= 0, got {delay!r}")
         self.rules: list[FaultRule] = []
         self.rate = rate
         self.kinds = tuple(_check_kind(kind) for kind in (kinds or _RANDOM_KINDS))
+        self.delay = float(delay)
         self._rng = random.Random(seed)  # noqa: S311 - seeded on purpose: a run replays
 
     def __repr__(self) -> str:
@@ -150,5 +159,6 @@ class Faults:
                 return Fault(rule.kind, rule.seconds)
         # Draw only when a rate is set, so that enabling faults never shifts other draws.
         if self._rate and self._rng.random() < self._rate:
-            return Fault(self._rng.choice(self.kinds))
+            kind = self._rng.choice(self.kinds)
+            return Fault(kind, self.delay if kind == "delay" else 0.0)
         return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from aioec2.testing._model import Image
-    from aioec2.testing._state import EC2State, Handler
+    from aioec2.testing._state import EC2State, Handler, Timings
 
 __all__ = ["HANDLERS", "render_instance", "settle"]
 
@@ -43,10 +44,29 @@ _HOLDING = frozenset({"pending", "running", "stopping", "shutting-down"})
 _NOT_COMPARED = frozenset({"Action", "Version", "ClientToken"})
 
 
+def touch(state: EC2State) -> None:
+    """Note that an instance changed state or appeared: the next settle() looks at all."""
+    state.settled_until = -math.inf
+
+
+def _due(instance: Instance, timings: Timings) -> float:
+    """The clock time of the instance's next timed transition (inf: none)."""
+    wait = {
+        "pending": timings.boot_time,
+        "stopping": timings.stop_time,
+        "shutting-down": timings.terminate_time,
+        "terminated": timings.terminated_ttl,
+    }.get(instance.state)
+    return math.inf if wait is None else instance.state_since + wait
+
+
 def settle(state: EC2State) -> None:
     """Apply every transition due by now; forget terminated instances past their time."""
     now = state.now()
     timings = state.timings
+    if now < state.settled_until and state.settled_with is timings:
+        return  # nothing is due yet: no need to walk every instance on every call
+    due = math.inf
     for instance in list(state.instances.values()):
         while True:
             since = instance.state_since
@@ -64,6 +84,10 @@ def settle(state: EC2State) -> None:
             reservation.instance_ids.remove(instance.id)
             if not reservation.instance_ids:
                 del state.reservations[reservation.id]
+            continue
+        due = min(due, _due(instance, timings))
+    state.settled_until = due
+    state.settled_with = timings
 
 
 def _enter(state: EC2State, instance: Instance, new: str, at: float) -> None:
@@ -291,6 +315,7 @@ def _run_instances(state: EC2State, params: Params) -> dict[str, Any]:
             tags=dict(tags),
         )
         state.instances[instance.id] = instance
+        touch(state)
         reservation.instance_ids.append(instance.id)
         launched.append(instance)
     answer = {
@@ -381,6 +406,7 @@ def _change(
     if new != previous:
         instance.state = new
         instance.state_since = state.now()
+        touch(state)
         if reason is not None:
             stamp = state.wall().strftime("%Y-%m-%d %H:%M:%S GMT")
             instance.reason = f"User initiated ({stamp})"

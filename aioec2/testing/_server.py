@@ -66,6 +66,7 @@ class FakeEC2:
             defaults; see :class:`aioec2.testing._throttle.Throttle`.
         fault_rate: the probability that any request meets a random fault.
         fault_kinds: the kinds random faults are drawn from.
+        fault_delay: how long, seconds, a random ``delay`` fault holds its answer back.
         seed: seeds ids, key material, request ids and random faults, so a run replays.
         credentials: accept only requests signed with these (SigV4 or SigV2); True makes
             up a pair, exposed as :attr:`credentials`; None accepts any request.
@@ -101,6 +102,7 @@ class FakeEC2:
         throttle_limits: Mapping[str, tuple[float, float]] | None = None,
         fault_rate: float = 0.0,
         fault_kinds: Iterable[str] | None = None,
+        fault_delay: float = 1.0,
         seed: int | None = None,
         credentials: Credentials | bool | None = None,
         allow_anonymous: bool = False,
@@ -131,7 +133,7 @@ class FakeEC2:
             seed=seed,
             rsa_key_bits=rsa_key_bits,
         )
-        self.faults = Faults(rate=fault_rate, seed=seed, kinds=fault_kinds)
+        self.faults = Faults(rate=fault_rate, seed=seed, kinds=fault_kinds, delay=fault_delay)
         self.throttle = Throttle(throttle_limits) if throttle else None
         self._service = Service(
             self.state,

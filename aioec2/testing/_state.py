@@ -10,6 +10,7 @@ the start of every call, so nothing runs in the background.
 
 from __future__ import annotations
 
+import math
 import random
 import uuid
 from collections.abc import Callable, Mapping
@@ -112,6 +113,11 @@ class EC2State:
         self.started_at = started_at or datetime.now(UTC)
         self._seq = 0
         self.instances: dict[str, Instance] = {}
+        # No timed transition is due before this clock time, for these timings: settle()
+        # skips its walk over every instance until then. Whatever changes an instance's
+        # state or adds one resets it (see _instances.touch).
+        self.settled_until = -math.inf
+        self.settled_with: Timings | None = None
         self.reservations: dict[str, Reservation] = {}
         self.images: dict[str, Image] = {}
         self.groups: dict[str, SecurityGroup] = {}
