@@ -7,20 +7,69 @@ so a typo fails at the call site instead of as an EC2 error a round trip later.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from aioec2.errors import ArgumentError
 
-__all__ = ["ArgumentError", "filters", "id_list", "non_empty_str", "optional_str"]
+__all__ = [
+    "ArgumentError",
+    "choice",
+    "filters",
+    "id_list",
+    "non_empty_str",
+    "optional_str",
+    "progress",
+    "sendable",
+]
+
+
+def sendable(name: str, value: object) -> str:
+    """
+    Return ``value`` if it is a string that can be sent: UTF-8 encodable (may be empty).
+
+    A lone surrogate (``"\\ud800"``, what ``os.fsdecode`` makes of a badly encoded file name)
+    has no UTF-8 form; refusing it here names the argument instead of a wire parameter.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            raise ArgumentError(
+                f"{name} holds a lone surrogate character, which cannot be sent as UTF-8: "
+                f"{value!a:.60}"
+            ) from None
+    return value
 
 
 def non_empty_str(name: str, value: object) -> str:
-    """Return ``value`` if it is a non-empty string."""
+    """Return ``value`` if it is a non-empty string that can be sent (see :func:`sendable`)."""
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a string, got {type(value).__name__}")
     if not value.strip():
         raise ArgumentError(f"{name} must not be empty")
+    return sendable(name, value)
+
+
+def choice(name: str, value: object, choices: Collection[str]) -> str:
+    """Return ``value`` if it is one of the strings ``choices``."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
+    if value not in choices:
+        raise ArgumentError(
+            f"{name} must be one of {', '.join(map(repr, sorted(choices)))}, got {value!r:.60}"
+        )
+    return value
+
+
+def progress(value: object) -> object:
+    """Return ``value`` if it is None or callable (``progress(done, total)``)."""
+    if value is not None and not callable(value):
+        raise TypeError(
+            f"progress must be a callable progress(done, total) or None, got {type(value).__name__}"
+        )
     return value
 
 
@@ -38,7 +87,9 @@ def id_list(name: str, values: object, *, prefix: str | None = None) -> list[str
         values: an iterable of strings.
         prefix: when given, every id must start with it (``"i-"``, ``"ami-"``, ``"sg-"``).
     """
-    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+    # A mapping iterates over its keys: refused, since which of keys or values are the ids
+    # is anybody's guess.
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
         raise TypeError(
             f"{name} must be a list of ids, got {type(values).__name__}"
             + (" (wrap a single id in a list)" if isinstance(values, str) else "")
@@ -67,7 +118,7 @@ def filters(value: object) -> list[dict[str, Any]]:
     for key, raw in value.items():
         non_empty_str("filters key", key)
         values = [raw] if isinstance(raw, str) else raw
-        if isinstance(values, bytes) or not isinstance(values, Iterable):
+        if isinstance(values, bytes | Mapping) or not isinstance(values, Iterable):
             raise TypeError(f"filters[{key!r}] must be a string or a list of strings")
         items = [non_empty_str(f"filters[{key!r}] value", v) for v in values]
         if not items:

@@ -11,6 +11,7 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
+from aioec2._validate import sendable
 from aioec2.errors import ArgumentError
 
 __all__ = [
@@ -71,7 +72,7 @@ def user_data(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        raw = value.encode("utf-8")
+        raw = sendable("user_data", value).encode("utf-8")
     elif isinstance(value, bytes | bytearray):
         raw = bytes(value)
     else:
@@ -118,6 +119,8 @@ def tag_specifications(value: object, resource_type: str) -> list[dict[str, Any]
             raise ArgumentError(f"tags key {key!r:.40} must be 1 to {_TAG_KEY_MAX} characters")
         if len(item) > _TAG_VALUE_MAX:
             raise ArgumentError(f"tags[{key!r}] must be at most {_TAG_VALUE_MAX} characters")
+        sendable("tags key", key)
+        sendable(f"tags[{key!r}]", item)
         tags.append({"Key": key, "Value": item})
     if not tags:
         return None

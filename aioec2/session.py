@@ -15,7 +15,7 @@ import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
@@ -35,8 +35,10 @@ from aioec2._aws_config import load_profile_config, resolve_profile
 from aioec2._core.query import build_body, serialize_operation, serialize_params
 from aioec2._core.request import HttpRequest
 from aioec2._core.retry import RetryStrategy, is_throttle
+from aioec2._core.shapes import Operation
+from aioec2._core.skew import clock_offset
 from aioec2._core.xml import parse_error, parse_generic, parse_shaped
-from aioec2._operations import operation
+from aioec2._operations import operation, service_model
 from aioec2._resolve import resolve_endpoint, resolve_region
 from aioec2.config import Config
 from aioec2.credentials import (
@@ -50,8 +52,10 @@ from aioec2.credentials import (
 )
 from aioec2.errors import (
     AioEC2Error,
+    ArgumentError,
     ConfigurationError,
     ConnectError,
+    EC2APIError,
     RequestTimeoutError,
     ResponseParseError,
     SessionClosedError,
@@ -154,6 +158,10 @@ class Session(
             raise ConfigurationError(
                 f"signer must implement aioec2.signers.Signer, got {type(signer).__name__}"
             )
+        if http_session is not None and not isinstance(http_session, aiohttp.ClientSession):
+            raise ConfigurationError(
+                f"http_session must be an aiohttp.ClientSession, got {type(http_session).__name__}"
+            )
         if profile is not None and (not isinstance(profile, str) or not profile):
             raise ConfigurationError(f"profile must be a non-empty string, got {profile!r}")
         self._config = config or Config()
@@ -167,6 +175,9 @@ class Session(
         self._endpoint = resolve_endpoint(endpoint_url, self._region, environ)
         self._signer: Signer = signer or SigV4Signer()
         self._http_session = http_session
+        # What to add to the local clock to get EC2's: set when EC2 refuses a request's time
+        # (see _core/skew.py), then applied to every signature of this session.
+        self._clock_offset = timedelta(0)
         self._client: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
@@ -206,9 +217,12 @@ class Session(
             )
             self._client = aiohttp.ClientSession(
                 connector=connector,
+                # sock_connect, not connect: aiohttp's ``connect`` also counts the time a
+                # request waits for a free pooled connection, so a burst larger than
+                # max_connections would time out in the queue (and spend retry quota).
                 timeout=aiohttp.ClientTimeout(
                     total=None,
-                    connect=self._config.connect_timeout,
+                    sock_connect=self._config.connect_timeout,
                     sock_read=self._config.read_timeout,
                 ),
             )
@@ -309,10 +323,14 @@ class Session(
 
         Returns:
             The parsed output structure, members named as in EC2's service model.
+
+        Raises:
+            ArgumentError: ``action`` is not one of the typed operations (use :meth:`request`).
+            TypeError: ``params`` is not a mapping, or a member is unknown or mistyped.
         """
-        op = operation(action)
+        op = _operation(action)
         body = serialize_operation(
-            op, params or {}, version=self._config.api_version, token=_new_token
+            op, _params_mapping(params), version=self._config.api_version, token=_new_token
         )
         raw = await self.send(action, body)
         return parse_shaped(raw, op.output, max_bytes=self._config.max_response_bytes)
@@ -321,7 +339,8 @@ class Session(
         self, action: str, params: Mapping[str, Any] | None = None
     ) -> AsyncIterator[dict[str, Any]]:
         """Yield each page of a paginated operation, following ``NextToken`` to the end."""
-        request = dict(params or {})
+        _operation(action)
+        request = dict(_params_mapping(params))
         while True:
             page = await self.call(action, request)
             yield page
@@ -336,23 +355,55 @@ class Session(
 
         Returns the bytes of the successful (2xx) response body. Typed operations are built
         on this; most users want :meth:`request` instead.
+
+        A clock-skew refusal (``RequestExpired`` and the like, see :mod:`aioec2._core.skew`)
+        whose ``Date`` header shows the local clock off by more than four minutes sets the
+        session's clock offset and is sent again at once, once per call, outside the retry
+        attempts and quota, as the AWS SDKs do.
         """
+        if not isinstance(action, str) or not action:
+            raise TypeError(f"action must be a non-empty str, got {action!r:.60}")
+        if not isinstance(body, bytes):
+            raise TypeError(f"body must be the form-encoded bytes, got {type(body).__name__}")
         self._require_client()
         loop = asyncio.get_running_loop()
         token = self._retry.new_attempt_state()
         attempt = 0
+        clock_corrected = False
+        unanswered = 0  # the last attempt that got no answer at all (it may have acted)
         while True:
             attempt += 1
             delay = self._retry.acquire_send_delay(loop.time())
             if delay > 0:
                 await asyncio.sleep(delay * _testmode.current().delay_scale)
             try:
-                data = await self._attempt(action, body)
+                data = await self._attempt(action, body, correct_clock=not clock_corrected)
+            except _ClockSkewed as skewed:
+                clock_corrected = True
+                self._clock_offset = skewed.offset
+                seconds = skewed.offset.total_seconds()
+                log.warning(
+                    "%s was refused for its time (%s): the local clock is %.0f s %s EC2's; "
+                    "signing with EC2's time from now on, and sending again",
+                    action,
+                    skewed.error.code,
+                    abs(seconds),
+                    "behind" if seconds > 0 else "ahead of",
+                )
+                continue
             except AioEC2Error as exc:
                 self._retry.record_response(loop.time(), throttled=is_throttle(exc))
                 decision = self._retry.decide(token, exc)
                 if not decision.retry:
+                    if unanswered and isinstance(exc, EC2APIError):
+                        # e.g. InvalidGroup.Duplicate: maybe our own lost attempt's doing.
+                        exc.add_note(
+                            f"{action} was sent {attempt} times; attempt {unanswered} got no "
+                            "answer and may have taken effect, which this error can reflect"
+                        )
                     raise
+                if isinstance(exc, TransportError):
+                    unanswered = attempt
                 log.info(
                     "%s attempt %d failed (%s); retrying in %.3fs",
                     action,
@@ -366,7 +417,7 @@ class Session(
                 self._retry.record_success(token)
                 return data
 
-    async def _attempt(self, action: str, body: bytes) -> bytes:
+    async def _attempt(self, action: str, body: bytes, *, correct_clock: bool = False) -> bytes:
         client = self._require_client()
         credentials = await self._credentials.get() if self._signer.requires_credentials else None
         request = HttpRequest(
@@ -375,11 +426,12 @@ class Session(
             headers=(("Content-Type", _FORM), ("User-Agent", self._user_agent)),
             body=body,
         )
+        offset = self._clock_offset  # the clock this attempt signs with, EC2's if it was off
         signed = self._signer.sign(
-            request, credentials=credentials, region=self._region, now=datetime.now(UTC)
+            request, credentials=credentials, region=self._region, now=datetime.now(UTC) + offset
         )
         started = time.perf_counter()
-        status, data = await self._transmit(client, signed, action)
+        status, data, date = await self._transmit(client, signed, action)
         log.debug(
             "%s -> HTTP %d, %d bytes in %.1f ms",
             action,
@@ -388,12 +440,19 @@ class Session(
             (time.perf_counter() - started) * 1000,
         )
         if not 200 <= status < 300:
-            raise parse_error(data, status=status, max_bytes=self._config.max_response_bytes)
+            error = parse_error(data, status=status, max_bytes=self._config.max_response_bytes)
+            if correct_clock:
+                now = datetime.now(UTC) + offset
+                skew = clock_offset(error.code, error.message, date, local_now=now)
+                if skew is not None:
+                    raise _ClockSkewed(error, offset + skew)
+            raise error
         return data
 
     async def _transmit(
         self, client: aiohttp.ClientSession, request: HttpRequest, action: str
-    ) -> tuple[int, bytes]:
+    ) -> tuple[int, bytes, str | None]:
+        # Returns the status, the body and the Date header (for clock-skew correction).
         # encoded=True: the URL was signed byte for byte, so aiohttp must not re-quote it.
         url = URL(request.url, encoded=True)
         limit = self._config.max_response_bytes
@@ -416,7 +475,7 @@ class Session(
                     data = await resp.read()
                 else:
                     data = await _read_capped(resp.content.iter_chunked(65536), limit, action)
-                return resp.status, data
+                return resp.status, data, resp.headers.get("Date")
 
 
 async def _read_capped(chunks: AsyncIterator[bytes], limit: int, action: str) -> bytes:
@@ -429,6 +488,36 @@ async def _read_capped(chunks: AsyncIterator[bytes], limit: int, action: str) ->
             raise ResponseParseError(f"{action}: response exceeds max_response_bytes={limit}")
         parts.append(chunk)
     return b"".join(parts)
+
+
+class _ClockSkewed(Exception):  # noqa: N818 - a private signal between _attempt and send
+    """EC2 refused an attempt for its time; ``offset`` corrects the session's clock."""
+
+    def __init__(self, error: EC2APIError, offset: timedelta) -> None:
+        super().__init__(error)
+        self.error = error
+        self.offset = offset
+
+
+def _operation(action: object) -> Operation:
+    try:
+        return operation(action)  # type: ignore[arg-type]  # anything else is refused below
+    except (KeyError, TypeError):
+        names = ", ".join(service_model().operation_names)
+        raise ArgumentError(
+            f"action must name a typed operation ({names}), got {action!r:.60}; "
+            "use Session.request() for any other EC2 action"
+        ) from None
+
+
+def _params_mapping(params: object) -> Mapping[str, Any]:
+    if params is None:
+        return {}
+    if not isinstance(params, Mapping):
+        raise TypeError(
+            f"params must be a mapping of member names to values, got {type(params).__name__}"
+        )
+    return params
 
 
 def _new_token() -> str:

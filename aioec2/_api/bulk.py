@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
+from aioec2 import _validate as check
 from aioec2 import bulk
 from aioec2._api._base import OperationsBase
+from aioec2._api.instances import run_instances_params
+from aioec2.errors import ArgumentError
 
 if TYPE_CHECKING:
     from aioec2.bulk import LaunchResult, Progress
@@ -47,5 +51,24 @@ class BulkAPI(OperationsBase):
 
         .. versionadded:: 0.1
         """
+        check.progress(progress)
+        if isinstance(specs, Iterable) and not isinstance(specs, Mapping | str | bytes):
+            specs = list(specs)  # read once: checked here, launched by bulk.launch_many
+            _check_values(specs)
         session = cast("Session", self)
         return await bulk.launch_many(session, specs, concurrency=concurrency, progress=progress)
+
+
+def _check_values(specs: list[Any]) -> None:
+    # bulk.launch_many checks the specs' shape (mappings, known keys, an image_id); this checks
+    # every value as run_instances will, so a bad one fails the whole call before any launch.
+    for index, spec in enumerate(specs):
+        if not isinstance(spec, Mapping) or "image_id" not in spec or set(spec) - _RUN_ARGUMENTS:
+            continue  # bulk.launch_many says what is wrong with it
+        try:
+            run_instances_params(**spec)
+        except (TypeError, ArgumentError) as exc:
+            raise type(exc)(f"specs[{index}]: {exc}") from exc
+
+
+_RUN_ARGUMENTS = frozenset(inspect.signature(run_instances_params).parameters)

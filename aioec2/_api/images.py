@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 __all__ = ["ImagesAPI"]
 
 _OPERATION_TYPES = {"add": "Add", "remove": "Remove"}
+# LaunchPermissionModifications: Add and Remove, lists of LaunchPermission structures.
+_CHANGE_KEYS = ("Add", "Remove")
+_PERMISSION_KEYS = ("Group", "OrganizationArn", "OrganizationalUnitArn", "UserId")
 
 
 class ImagesAPI(OperationsBase):
@@ -175,19 +178,13 @@ class ImagesAPI(OperationsBase):
         group_names = check.id_list("groups", groups)
         changes: dict[str, list[dict[str, str]]] = {}
         if launch_permission is not None:
-            if not isinstance(launch_permission, Mapping):
-                raise TypeError(
-                    "launch_permission must be a mapping like {'Add': [{'UserId': ...}]}, "
-                    f"got {type(launch_permission).__name__}"
-                )
-            changes = {key: list(value) for key, value in launch_permission.items()}
+            changes = _permission_changes(launch_permission)
         if users or group_names:
-            if operation_type not in _OPERATION_TYPES:
+            if operation_type is None:
                 raise ArgumentError(
-                    f"operation_type must be 'add' or 'remove' with user_ids or groups, "
-                    f"got {operation_type!r}"
+                    "operation_type must be 'add' or 'remove' with user_ids or groups, got None"
                 )
-            key = _OPERATION_TYPES[operation_type]
+            key = _OPERATION_TYPES[check.choice("operation_type", operation_type, _OPERATION_TYPES)]
             changes.setdefault(key, []).extend(
                 [{"UserId": u} for u in users] + [{"Group": g} for g in group_names]
             )
@@ -230,3 +227,28 @@ class ImagesAPI(OperationsBase):
             "Attribute": check.non_empty_str("attribute", attribute),
         }
         await self.call("ResetImageAttribute", params)
+
+
+def _permission_changes(value: object) -> dict[str, list[dict[str, str]]]:
+    # botocore's LaunchPermissionModifications, checked here so a mistake names the argument.
+    if not isinstance(value, Mapping):
+        raise TypeError(
+            "launch_permission must be a mapping like {'Add': [{'UserId': ...}]}, "
+            f"got {type(value).__name__}"
+        )
+    changes: dict[str, list[dict[str, str]]] = {}
+    for key, items in value.items():
+        where = f"launch_permission[{key!r:.40}]"
+        check.choice("launch_permission key", key, _CHANGE_KEYS)
+        if isinstance(items, str | bytes | Mapping) or not isinstance(items, Iterable):
+            raise TypeError(f"{where} must be a list of mappings like {{'UserId': ...}}")
+        out: list[dict[str, str]] = []
+        for index, item in enumerate(items):
+            if not isinstance(item, Mapping) or not item:
+                raise TypeError(f"{where}[{index}] must be a mapping like {{'UserId': ...}}")
+            for name, text in item.items():
+                check.choice(f"{where}[{index}] key", name, _PERMISSION_KEYS)
+                check.non_empty_str(f"{where}[{index}][{name!r}]", text)
+            out.append(dict(item))
+        changes[key] = out
+    return changes

@@ -9,13 +9,13 @@ from aioec2 import _validate as check
 from aioec2 import _validate_instances as check_instances
 from aioec2._api._base import OperationsBase
 from aioec2.bulk import Progress, change_states
-from aioec2.errors import ArgumentError, NotFoundError
+from aioec2.errors import ArgumentError, NotFoundError, ResponseParseError
 from aioec2.models.instance import Instance, InstanceStateChange, Reservation
 
 if TYPE_CHECKING:
     from aioec2.session import Session
 
-__all__ = ["InstancesAPI"]
+__all__ = ["InstancesAPI", "run_instances_params"]
 
 Filters = Mapping[str, str | Iterable[str]]
 
@@ -73,24 +73,30 @@ class InstancesAPI(OperationsBase):
 
         .. versionadded:: 0.1
         """
-        low, high = check_instances.counts(min_count, max_count)
-        params: dict[str, Any] = {
-            "ImageId": check.non_empty_str("image_id", image_id),
-            "MinCount": low,
-            "MaxCount": high,
-            "KeyName": check.optional_str("key_name", key_name),
-            "SecurityGroups": check.id_list("security_groups", security_groups),
-            "SecurityGroupIds": check.id_list("security_group_ids", security_group_ids),
-            "UserData": check_instances.user_data(user_data),
-            "InstanceType": check.optional_str("instance_type", instance_type),
-            "SubnetId": check.optional_str("subnet_id", subnet_id),
-            "TagSpecifications": check_instances.tag_specifications(tags, "instance"),
-            # None: the serializer fills in a token once, before the retry loop.
-            "ClientToken": check_instances.client_token(client_token),
-            "DryRun": True if check_instances.flag("dry_run", dry_run) else None,
-        }
+        params = run_instances_params(
+            image_id,
+            min_count=min_count,
+            max_count=max_count,
+            key_name=key_name,
+            security_groups=security_groups,
+            security_group_ids=security_group_ids,
+            user_data=user_data,
+            instance_type=instance_type,
+            subnet_id=subnet_id,
+            tags=tags,
+            client_token=client_token,
+            dry_run=dry_run,
+        )
         result = await self.call("RunInstances", params)
-        return Reservation.from_parsed(result, session=self._as_session())
+        reservation = Reservation.from_parsed(result, session=self._as_session())
+        if not reservation.instances and not dry_run:
+            # RunInstances launches at least min_count (>= 1) or fails: an answer without
+            # instances is partial, and an empty Reservation would fail later, in user code.
+            raise ResponseParseError(
+                f"EC2's RunInstances answer for reservation {reservation.id} has no "
+                "<instancesSet> items; not parsed"
+            )
+        return reservation
 
     async def describe_instances(
         self, *, instance_ids: Iterable[str] = (), filters: Filters | None = None
@@ -203,6 +209,7 @@ class InstancesAPI(OperationsBase):
 
         .. versionadded:: 0.1
         """
+        check.progress(progress)
         return await self._change_state("TerminateInstances", instance_ids, progress=progress)
 
     async def stop_instances(
@@ -226,6 +233,7 @@ class InstancesAPI(OperationsBase):
         .. versionadded:: 0.1
         """
         extra = {"Force": True} if check_instances.flag("force", force) else {}
+        check.progress(progress)
         return await self._change_state(
             "StopInstances", instance_ids, extra=extra, progress=progress
         )
@@ -245,6 +253,7 @@ class InstancesAPI(OperationsBase):
 
         .. versionadded:: 0.1
         """
+        check.progress(progress)
         return await self._change_state("StartInstances", instance_ids, progress=progress)
 
     async def reboot_instances(self, instance_ids: Iterable[str]) -> None:
@@ -286,6 +295,48 @@ class InstancesAPI(OperationsBase):
         return await change_states(
             self._as_session(), action, _ids(instance_ids), params=extra, progress=progress
         )
+
+
+def run_instances_params(
+    image_id: object,
+    *,
+    min_count: object = 1,
+    max_count: object = 1,
+    key_name: object = None,
+    security_groups: object = (),
+    security_group_ids: object = (),
+    user_data: object = None,
+    instance_type: object = None,
+    subnet_id: object = None,
+    tags: object = None,
+    client_token: object = None,
+    dry_run: object = False,
+) -> dict[str, Any]:
+    """
+    Check :meth:`InstancesAPI.run_instances`' arguments and return RunInstances' parameters.
+
+    ``launch_many`` checks every spec with this before it launches anything.
+
+    Raises:
+        TypeError: an argument has the wrong type.
+        ArgumentError: an argument is malformed or out of range.
+    """
+    low, high = check_instances.counts(min_count, max_count)
+    return {
+        "ImageId": check.non_empty_str("image_id", image_id),
+        "MinCount": low,
+        "MaxCount": high,
+        "KeyName": check.optional_str("key_name", key_name),
+        "SecurityGroups": check.id_list("security_groups", security_groups),
+        "SecurityGroupIds": check.id_list("security_group_ids", security_group_ids),
+        "UserData": check_instances.user_data(user_data),
+        "InstanceType": check.optional_str("instance_type", instance_type),
+        "SubnetId": check.optional_str("subnet_id", subnet_id),
+        "TagSpecifications": check_instances.tag_specifications(tags, "instance"),
+        # None: the serializer fills in a token once, before the retry loop.
+        "ClientToken": check_instances.client_token(client_token),
+        "DryRun": True if check_instances.flag("dry_run", dry_run) else None,
+    }
 
 
 def _ids(instance_ids: object) -> list[str]:

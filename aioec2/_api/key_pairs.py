@@ -9,8 +9,9 @@ import attrs
 
 from aioec2._api._base import OperationsBase
 from aioec2._api.tags import tag_specifications
+from aioec2._validate import choice, id_list, non_empty_str, sendable
 from aioec2._validate import filters as filter_list
-from aioec2._validate import id_list, non_empty_str
+from aioec2._validate_instances import flag
 from aioec2.errors import ArgumentError
 from aioec2.models.key_pair import KeyPair
 
@@ -58,15 +59,15 @@ class KeyPairsAPI(OperationsBase):
         .. versionadded:: 0.1
         """
         _key_name("name", name)
-        if key_type is not None and key_type not in _KEY_TYPES:
-            raise ArgumentError(f"key_type must be 'rsa' or 'ed25519', got {key_type!r}")
+        if key_type is not None:
+            choice("key_type", key_type, _KEY_TYPES)
         out = await self.call(
             "CreateKeyPair",
             {
                 "KeyName": name,
                 "KeyType": key_type,
                 "TagSpecifications": tag_specifications("key-pair", tags),
-                "DryRun": dry_run or None,
+                "DryRun": flag("dry_run", dry_run) or None,
             },
         )
         # CreateKeyPair's answer has no KeyType member; the request states it.
@@ -96,7 +97,7 @@ class KeyPairsAPI(OperationsBase):
         """
         _key_name("name", name)
         if isinstance(public_key, str):
-            public_key = public_key.encode("utf-8")
+            public_key = sendable("public_key", public_key).encode("utf-8")
         if not isinstance(public_key, bytes):
             raise TypeError(f"public_key must be str or bytes, got {type(public_key).__name__}")
         if not public_key.strip():
@@ -142,7 +143,7 @@ class KeyPairsAPI(OperationsBase):
                 "KeyNames": id_list("key_names", key_names) or None,
                 "KeyPairIds": id_list("key_pair_ids", key_pair_ids, prefix="key-") or None,
                 "Filters": filter_list(filters) or None,
-                "IncludePublicKey": include_public_key or None,
+                "IncludePublicKey": flag("include_public_key", include_public_key) or None,
             },
         )
         session = _session(self)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 from aioec2._api._base import OperationsBase
 from aioec2._validate import filters as filter_list
 from aioec2._validate import id_list
+from aioec2._validate_instances import flag
 from aioec2.models.region import AvailabilityZone, Region
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ class RegionsAPI(OperationsBase):
             "DescribeRegions",
             {
                 "RegionNames": id_list("region_names", region_names) or None,
-                "AllRegions": all_regions or None,
+                "AllRegions": flag("all_regions", all_regions) or None,
             },
         )
         session = _session(self)

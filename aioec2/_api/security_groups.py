@@ -9,8 +9,10 @@ from aioec2._api._base import OperationsBase
 from aioec2._api.tags import tag_specifications
 from aioec2._validate import filters as filter_list
 from aioec2._validate import id_list, non_empty_str, optional_str
+from aioec2._validate_instances import flag
 from aioec2.errors import ArgumentError
 from aioec2.models._base import Tags
+from aioec2.models._required import require
 from aioec2.models.security_group import DEFAULT_EGRESS, IpPermission, SecurityGroup
 
 if TYPE_CHECKING:
@@ -113,9 +115,10 @@ class SecurityGroupsAPI(OperationsBase):
                 "Description": description,
                 "VpcId": vpc_id,
                 "TagSpecifications": tag_specifications("security-group", tags),
-                "DryRun": dry_run or None,
+                "DryRun": flag("dry_run", dry_run) or None,
             },
         )
+        require("SecurityGroup", out, "GroupId")  # the answer's one essential member
         arn: str | None = out.get("SecurityGroupArn")
         return SecurityGroup(
             session=_session(self),

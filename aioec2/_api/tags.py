@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from aioec2._api._base import OperationsBase
 from aioec2._validate import filters as filter_list
-from aioec2._validate import id_list
+from aioec2._validate import id_list, sendable
 from aioec2.errors import ArgumentError
 from aioec2.models.tag import Tag
 
@@ -40,7 +40,7 @@ def tag_list(name: str, tags: object) -> list[dict[str, str]]:
             raise TypeError(f"{name}[{key!r}] must be a string, got {type(value).__name__}")
         if len(value) > _MAX_VALUE:
             raise ArgumentError(f"{name}[{key!r}] is longer than {_MAX_VALUE} characters")
-        out.append({"Key": key, "Value": value})
+        out.append({"Key": key, "Value": sendable(f"{name}[{key!r}]", value)})
     return out
 
 
@@ -59,7 +59,7 @@ def _key(name: str, key: object) -> str:
         raise ArgumentError(f"{name} keys must not be empty")
     if len(key) > _MAX_KEY:
         raise ArgumentError(f"{name} key {key[:20]!r}... is longer than {_MAX_KEY} characters")
-    return key
+    return sendable(f"{name} key", key)
 
 
 def _resources(resource_ids: object) -> list[str]:
@@ -124,7 +124,7 @@ class TagsAPI(OperationsBase):
                         raise TypeError(
                             f"tags[{key!r}] must be a string or None, got {type(value).__name__}"
                         )
-                    item["Value"] = value
+                    item["Value"] = sendable(f"tags[{key!r}]", value)
                 items.append(item)
         elif isinstance(tags, str | bytes) or not isinstance(tags, Iterable):
             raise TypeError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, cast
 
 from aioec2 import _validate as check
@@ -116,6 +116,12 @@ class WaitingAPI(OperationsBase):
         """
         if isinstance(instances_or_ids, str | bytes | Instance):
             raise TypeError("instances_or_ids must be a list (wrap a single one in a list)")
+        if not isinstance(instances_or_ids, Iterable) or isinstance(instances_or_ids, Mapping):
+            raise TypeError(
+                "instances_or_ids must be a list of Instance objects or ids, "
+                f"got {type(instances_or_ids).__name__}"
+            )
+        check.progress(progress)
         ids = [
             item.id if isinstance(item, Instance) else _instance_id(f"instances_or_ids[{n}]", item)
             for n, item in enumerate(instances_or_ids)

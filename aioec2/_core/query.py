@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from email.utils import format_datetime
 from functools import partial
@@ -24,13 +25,21 @@ from typing import Any
 from urllib.parse import quote
 
 from aioec2._core.shapes import Operation, Shape, resolve
+from aioec2.errors import ArgumentError
 
 __all__ = ["build_body", "serialize_operation", "serialize_params"]
 
 # botocore's percent_encode_sequence, which its protocol tests pin: everything but the RFC 3986
 # unreserved characters is percent-encoded (a space is %20; botocore's transport happens to
 # write "+", which EC2 reads the same way).
-_quote = partial(quote, safe="-_.~")
+_quote_all = partial(quote, safe="-_.~")
+# Most names and values (actions, ids, numbers) need no escaping: skip quote()'s work then.
+_UNRESERVED_ONLY = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+
+
+def _quote(text: str) -> str:
+    return text if type(text) is str and _UNRESERVED_ONLY(text) else _quote_all(text)
+
 
 _Pairs = list[tuple[str, str]]
 
@@ -47,9 +56,31 @@ def build_body(action: str, pairs: Iterable[tuple[str, str]], *, version: str) -
     Returns:
         ``Action=…&Version=…&name=value…``, percent-encoded as botocore encodes it.
     """
-    parts = [f"Action={_quote(action)}", f"Version={_quote(version)}"]
-    parts.extend(f"{_quote(name)}={_quote(value)}" for name, value in pairs)
+    try:
+        parts = [f"Action={_quote(action)}", f"Version={_quote(version)}"]
+        parts.extend(f"{_quote(name)}={_quote(value)}" for name, value in pairs)
+    except UnicodeEncodeError:
+        # A lone surrogate ("\ud800", say from a badly decoded file name) has no UTF-8 form.
+        raise _unencodable(action, pairs) from None
     return "&".join(parts).encode("ascii")
+
+
+def _unencodable(action: str, pairs: Iterable[tuple[str, str]]) -> ArgumentError:
+    # Name the parameter when the pairs can be read again (a list can, a generator cannot).
+    readable = pairs if isinstance(pairs, list | tuple) else ()
+    bad = next((name for name, value in readable if not _utf8(name + value)), None)
+    where = "a parameter" if bad is None else f"parameter {bad!a}"
+    return ArgumentError(
+        f"{action}: {where} holds a lone surrogate character, which cannot be sent as UTF-8"
+    )
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def serialize_params(params: Mapping[str, Any] | None) -> list[tuple[str, str]]:
@@ -84,7 +115,9 @@ def serialize_params(params: Mapping[str, Any] | None) -> list[tuple[str, str]]:
 def _key(key: object, prefix: str) -> str:
     if not isinstance(key, str):
         where = f" under {prefix!r}" if prefix else ""
-        raise TypeError(f"parameter names must be str, not {type(key).__name__}{where}: {key!r}")
+        raise TypeError(
+            f"parameter names must be str, not {type(key).__name__}{where}: {_show(key)}"
+        )
     return f"{prefix}.{key}" if prefix else key
 
 
@@ -112,17 +145,43 @@ def _untyped_text(path: str, value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        return str(int(value))
+        return _int_text(path, value)
     if isinstance(value, float):
         return _float_text(value)
     if isinstance(value, dt.datetime):
-        return _iso8601(value)
+        return _in_range(path, _iso8601, value)
     if isinstance(value, bytes | bytearray | memoryview):
         return _base64(value)
     raise TypeError(
-        f"parameter {path!r}: cannot send a {type(value).__name__} ({value!r:.60}); use str, "
+        f"parameter {path!r}: cannot send a {type(value).__name__} ({_show(value)}); use str, "
         "bool, int, float, datetime, bytes, or a list or mapping of those"
     )
+
+
+def _show(value: object) -> str:
+    # repr() for a message, cut short; it can fail (an int of more than 4300 digits).
+    try:
+        return f"{value!r:.60}"
+    except ValueError:
+        return f"<{type(value).__name__}>"
+
+
+def _int_text(path: str, value: int) -> str:
+    try:
+        return str(int(value))
+    except ValueError:  # more digits than sys.get_int_max_str_digits() allows
+        raise ArgumentError(
+            f"parameter {path!r}: an integer of {value.bit_length()} bits is too large to send"
+        ) from None
+
+
+def _in_range(path: str, write: Callable[[dt.datetime], str], value: dt.datetime) -> str:
+    try:
+        return write(value)
+    except (OverflowError, OSError, ValueError):  # year 1 or 9999 moved into UTC
+        raise ArgumentError(
+            f"parameter {path!r}: {value.isoformat()} is outside the range of UTC timestamps"
+        ) from None
 
 
 def serialize_operation(
@@ -225,20 +284,22 @@ def _typed_text(  # noqa: PLR0911, PLR0912 - one flat dispatch on the scalar kin
         expected = "bool"
     elif kind in ("integer", "long"):
         if isinstance(value, int) and not isinstance(value, bool):
-            return str(int(value))
+            return _int_text(path, value)
         expected = "int"
     elif kind in ("float", "double"):
         if isinstance(value, float):
             return _float_text(value)
         if isinstance(value, int) and not isinstance(value, bool):
-            return str(int(value))
+            return _int_text(path, value)
         expected = "float"
     elif kind == "timestamp":
         if isinstance(value, dt.datetime):
-            return _timestamp_text(value, shape)
+            return _in_range(path, lambda v: _timestamp_text(v, shape), value)
         expected = "datetime"
     else:
         if isinstance(value, str):
+            if not _utf8(value):
+                raise _unencodable(where, [(path, value)])
             value = value.encode()
         if isinstance(value, bytes | bytearray | memoryview):
             return _base64(value)
@@ -248,7 +309,7 @@ def _typed_text(  # noqa: PLR0911, PLR0912 - one flat dispatch on the scalar kin
 
 def _wrong_type(where: str, path: str, expected: str, value: object) -> TypeError:
     return TypeError(
-        f"{where} ({path}): expected {expected}, not {type(value).__name__} ({value!r:.60})"
+        f"{where} ({path}): expected {expected}, not {type(value).__name__} ({_show(value)})"
     )
 
 

@@ -21,10 +21,10 @@ from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 import attrs
 
+from aioec2._core.request import HttpRequest
 from aioec2.errors import ConfigurationError, CredentialsError
 
 if TYPE_CHECKING:
-    from aioec2._core.request import HttpRequest
     from aioec2.credentials import Credentials
 
 __all__ = [
@@ -194,6 +194,52 @@ def _require(credentials: Credentials | None, signer: object) -> Credentials:
     return credentials
 
 
+class _StaticHeaders(NamedTuple):
+    """What signing makes of a request's own headers: the same for every request of a Session."""
+
+    headers: tuple[tuple[str, str], ...]  # sent as they are (Host added), but the replaced ones
+    before: str  # canonical lines of the signed headers sorting before x-amz-date
+    between: str  # ... between x-amz-date and x-amz-security-token
+    after: str  # ... after x-amz-security-token
+    signed_headers: str  # the SignedHeaders list, x-amz-date (and the token) included
+    payload_hash: str | None  # an x-amz-content-sha256 header's value, used as given
+
+
+# A Session sends the same few headers on every request: canonicalize them once. (The
+# Session's own requests carry no credentials in their headers, so none are kept here.)
+@lru_cache(maxsize=64)
+def _static_headers(
+    request_headers: tuple[tuple[str, str], ...], host: str, with_token: bool
+) -> _StaticHeaders:
+    # As in botocore, the date, token and Authorization headers of an earlier attempt are
+    # replaced; unlike botocore, a missing Host header is added so that it is sent as signed.
+    replaced = _REPLACED_WITH_TOKEN if with_token else _REPLACED
+    headers = [(name, value) for name, value in request_headers if name.lower() not in replaced]
+    if not any(name.lower() == "host" for name, _ in headers):
+        headers.append(("Host", host))
+    # Canonical headers: lower-case names in sorted order; each value trimmed, inner runs of
+    # white space folded to one space, and repeated headers joined by commas in sent order.
+    grouped: dict[str, list[str]] = {}
+    payload_hash = None
+    for name, value in headers:
+        lname = name.lower()
+        if lname == "x-amz-content-sha256" and payload_hash is None:
+            payload_hash = value  # e.g. UNSIGNED-PAYLOAD: used as given, as botocore does
+        if lname not in _UNSIGNED_HEADERS:
+            grouped.setdefault(lname, []).append(" ".join(value.split()))
+    lines = {name: f"{name}:{','.join(values)}\n" for name, values in grouped.items()}
+    names = sorted([*lines, "x-amz-date", *(("x-amz-security-token",) if with_token else ())])
+    token_at = "x-amz-security-token" if with_token else "x-amz-date"
+    return _StaticHeaders(
+        tuple(headers),
+        "".join(lines[n] for n in sorted(lines) if n < "x-amz-date"),
+        "".join(lines[n] for n in sorted(lines) if "x-amz-date" < n < token_at),
+        "".join(lines[n] for n in sorted(lines) if n > token_at),
+        ";".join(names),
+        payload_hash,
+    )
+
+
 def sigv4_steps(
     request: HttpRequest,
     *,
@@ -217,29 +263,24 @@ def sigv4_steps(
     """
     amz_date = _as_utc(now).strftime("%Y%m%dT%H%M%SZ")
     target = _target(request.url)
-    # As in botocore, the date, token and Authorization headers of an earlier attempt are
-    # replaced; unlike botocore, a missing Host header is added so that it is sent as signed.
-    replaced = _REPLACED_WITH_TOKEN if session_token else _REPLACED
-    headers = [(name, value) for name, value in request.headers if name.lower() not in replaced]
-    if not any(name.lower() == "host" for name, _ in headers):
-        headers.append(("Host", target.host))
-    headers.append(("X-Amz-Date", amz_date))
+    try:
+        static = _static_headers(request.headers, target.host, bool(session_token))
+    except TypeError:  # headers given as lists: fine to sign, but not to cache
+        static = _static_headers.__wrapped__(request.headers, target.host, bool(session_token))
+    # The date and token headers are the only ones that change from request to request.
+    canonical_headers = f"{static.before}x-amz-date:{amz_date}\n{static.between}"
     if session_token:
-        headers.append(("X-Amz-Security-Token", session_token))
-
-    # Canonical headers: lower-case names in sorted order; each value trimmed, inner runs of
-    # white space folded to one space, and repeated headers joined by commas in sent order.
-    grouped: dict[str, list[str]] = {}
-    payload_hash = None
-    for name, value in headers:
-        lname = name.lower()
-        if lname == "x-amz-content-sha256" and payload_hash is None:
-            payload_hash = value  # e.g. UNSIGNED-PAYLOAD: used as given, as botocore does
-        if lname not in _UNSIGNED_HEADERS:
-            grouped.setdefault(lname, []).append(" ".join(value.split()))
-    names = sorted(grouped)
-    signed_headers = ";".join(names)
-    canonical_headers = "".join(f"{name}:{','.join(grouped[name])}\n" for name in names)
+        headers = (
+            *static.headers,
+            ("X-Amz-Date", amz_date),
+            ("X-Amz-Security-Token", session_token),
+        )
+        canonical_headers += f"x-amz-security-token:{' '.join(session_token.split())}\n"
+    else:
+        headers = (*static.headers, ("X-Amz-Date", amz_date))
+    canonical_headers += static.after
+    signed_headers = static.signed_headers
+    payload_hash = static.payload_hash
     if payload_hash is None:
         payload_hash = hashlib.sha256(request.body).hexdigest()
     canonical_request = (
@@ -249,7 +290,7 @@ def sigv4_steps(
     scope = f"{amz_date[:8]}/{region}/{service}/aws4_request"
     digest = hashlib.sha256(canonical_request.encode()).hexdigest()
     string_to_sign = f"{_SIGV4_ALGORITHM}\n{amz_date}\n{scope}\n{digest}"
-    return SigV4Steps(tuple(headers), canonical_request, string_to_sign, scope, signed_headers)
+    return SigV4Steps(headers, canonical_request, string_to_sign, scope, signed_headers)
 
 
 class SigV4Signer:
@@ -327,7 +368,12 @@ class SigV4Signer:
             f"{_SIGV4_ALGORITHM} Credential={creds.access_key_id}/{steps.credential_scope},"
             f" SignedHeaders={steps.signed_headers}, Signature={signature}"
         )
-        return attrs.evolve(request, headers=(*steps.headers, ("Authorization", authorization)))
+        headers = (*steps.headers, ("Authorization", authorization))
+        if type(request) is HttpRequest:  # evolve() is slow; a subclass may have more fields
+            return HttpRequest(
+                method=request.method, url=request.url, headers=headers, body=request.body
+            )
+        return attrs.evolve(request, headers=headers)
 
     def _signing_key(self, secret: str, date: str, region: str) -> bytes:
         cache_key = (hashlib.sha256(secret.encode()).digest(), date, region)

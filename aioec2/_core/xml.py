@@ -6,7 +6,9 @@ what a hostile or broken endpoint could send before it costs memory: bodies over
 limit are refused unread, any ``<!DOCTYPE``/``<!ENTITY`` (entity expansion: billion laughs,
 quadratic blowup, external entities) is refused before parsing *and* by expat itself, and
 truncated, empty or non-UTF-8 bodies give a :class:`~aioec2.errors.ResponseParseError` whose
-message carries a short, printable excerpt. No expat or xmltodict exception escapes.
+message carries a short, printable excerpt. An HTML page (a proxy, a load balancer or a captive
+portal answering instead of EC2) is named as such, and an error envelope sent with a 2xx status
+is raised as the EC2APIError it carries. No expat or xmltodict exception escapes.
 
 * :func:`parse_generic` keeps the XML's own element names (``Session.request``);
 * :func:`parse_shaped` applies an output :class:`~aioec2._core.shapes.Shape` the way
@@ -19,6 +21,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
+from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from typing import Any, NoReturn, TypeAlias
 from xml.parsers import expat
@@ -34,6 +37,9 @@ _EXCERPT_BYTES = 160
 #: What xmltodict makes of an element: text, children by name, repeats, or nothing.
 _Node: TypeAlias = "str | dict[str, Any] | list[Any] | None"
 _EPOCH = re.compile(r"-?\d+(?:\.\d+)?")
+_HTML_STARTS = (b"<!doctype html", b"<html")
+#: Error envelopes by root element, with the child that marks them (see parse_error).
+_ERROR_ROOTS = {"Response": "Errors", "ErrorResponse": "Error", "Error": "Code"}
 
 
 class _RefusedDoctypeError(ValueError):
@@ -84,8 +90,8 @@ def parse_xml(body: bytes, *, max_bytes: int) -> dict[str, Any]:
         ``{root_name: content}``; content is a dict of children, a string or None.
 
     Raises:
-        ResponseParseError: the body is too large, empty, not UTF-8, not well-formed XML
-            (truncated, for instance), or declares a DOCTYPE or ENTITY.
+        ResponseParseError: the body is too large, empty, an HTML page, not UTF-8, not
+            well-formed XML (truncated, for instance), or declares a DOCTYPE or ENTITY.
     """
     size = len(body)
     if size > max_bytes:
@@ -94,6 +100,8 @@ def parse_xml(body: bytes, *, max_bytes: int) -> dict[str, Any]:
         )
     if not body or body.isspace():
         raise ResponseParseError("response body is empty; expected EC2 XML")
+    if body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith(_HTML_STARTS):
+        raise _html_page(body)
     # EC2 never sends a DOCTYPE. Refusing one outright is what keeps entity-expansion attacks
     # at a cost of one linear scan; expat (via _SafeExpat) refuses it again while parsing.
     if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
@@ -128,6 +136,14 @@ def _not_xml(body: bytes, exc: Exception) -> ResponseParseError:
     return ResponseParseError(f"response body is not usable XML ({exc}): {_excerpt(body)}")
 
 
+def _html_page(body: bytes) -> ResponseParseError:
+    # Proxies, load balancers and captive portals answer with HTML, whatever the status.
+    return ResponseParseError(
+        "response is an HTML page, not EC2 XML (did a proxy, load balancer or captive portal "
+        f"answer?): {_excerpt(body)}"
+    )
+
+
 def _content(body: bytes, max_bytes: int) -> dict[str, Any]:
     # The children of the root element (``DescribeInstancesResponse`` and the like).
     ((name, content),) = parse_xml(body, max_bytes=max_bytes).items()
@@ -135,6 +151,12 @@ def _content(body: bytes, max_bytes: int) -> dict[str, Any]:
         return {}
     if not isinstance(content, dict):
         raise ResponseParseError(f"<{name}> holds text, not elements: {_excerpt(body)}")
+    if name in _ERROR_ROOTS and _ERROR_ROOTS[name] in content:
+        # An error envelope with a 2xx status (some EC2-compatible endpoints do this): the
+        # error it carries is the answer, not an empty result.
+        raise parse_error(body, status=200, max_bytes=max_bytes)
+    if name.lower() == "html":  # well-formed XHTML slipped past parse_xml's cheap check
+        raise _html_page(body)
     return content
 
 
@@ -156,6 +178,7 @@ def parse_generic(body: bytes, *, max_bytes: int) -> dict[str, Any]:
 
     Raises:
         ResponseParseError: see :func:`parse_xml`, or the XML is absurdly deeply nested.
+        EC2APIError: the body is an EC2 error envelope (sent with a 2xx status).
     """
     content = _content(body, max_bytes)
     try:
@@ -236,80 +259,219 @@ def parse_shaped(body: bytes, output_shape: Shape, *, max_bytes: int) -> dict[st
     Raises:
         ResponseParseError: see :func:`parse_xml`, or a value does not fit its shape
             (the message names the element path).
+        EC2APIError: the body is an EC2 error envelope (sent with a 2xx status).
     """
     content = _content(body, max_bytes)
     try:
-        return _structure(output_shape, content)
+        result: dict[str, Any] = _reader(output_shape)(content, _Memo())
     except _BadValueError as exc:
         where = "/".join(exc.path)
         raise ResponseParseError(f"cannot parse <{where}>: {exc.reason}") from None
     except RecursionError:
         raise ResponseParseError("response XML is nested too deeply to parse") from None
-
-
-def _structure(shape: Shape, node: _Node) -> dict[str, Any]:
-    if type(node) is not dict:
-        # A repeated element where one was expected: botocore keeps the first (xmltodict never
-        # makes an empty list). Text or nothing where a structure was expected: no members.
-        return _structure(shape, node[0]) if type(node) is list else {}
-    out: dict[str, Any] = {}
-    by_xml_name = shape.by_xml_name
-    for tag, child in node.items():
-        member = by_xml_name.get(tag)
-        if member is None:
-            continue
-        target = member.target
-        if not isinstance(target, Shape):
-            target = target()
-        value: Any
-        try:
-            if target.flattened:
-                # A flattened list or map repeats the member element itself.
-                entries = _as_list(child)
-                if target.kind == "list":
-                    value = _items(target, entries)
-                else:
-                    value = _entries(target, entries)
-            else:
-                value = _value(target, child)
-        except _BadValueError as exc:
-            raise _BadValueError((tag, *exc.path), exc.reason) from None
-        except (ValueError, OverflowError) as exc:
-            raise _BadValueError((tag,), str(exc)) from None
-        if value is not _ABSENT:
-            out[member.name] = value
-    return out
+    return result
 
 
 _ABSENT = object()
 
 
-def _value(shape: Shape, node: _Node) -> object:  # noqa: PLR0911 - one flat dispatch on the kind
+class _Memo:
+    """
+    What one parse shares: equal strings and timestamps are kept once.
+
+    A thousand instances repeat the same zone, type, image and state names; holding one copy
+    of each roughly halves the memory a parsed answer keeps. The memo lives for one parse
+    only, so nothing from one answer (a key pair's private key, say) outlives it.
+    """
+
+    __slots__ = ("stamps", "strings")
+
+    def __init__(self) -> None:
+        self.strings: dict[str, str] = {}
+        self.stamps: dict[str, dt.datetime] = {}
+
+
+#: Reads one node of a shape: (xmltodict node, memo) -> value, or _ABSENT for "leave out".
+_Reader: TypeAlias = Callable[[_Node, _Memo], Any]
+# Readers are compiled once per shape; keyed by id() with the shape kept alive beside it.
+_READERS: dict[int, tuple[Shape, _Reader]] = {}
+_READERS_LIMIT = 20_000
+
+
+def _reader(shape: Shape) -> _Reader:
+    hit = _READERS.get(id(shape))
+    if hit is not None and hit[0] is shape:
+        return hit[1]
+    reader = _compile(shape)
+    if len(_READERS) >= _READERS_LIMIT:
+        _READERS.clear()  # only test suites that build shapes by the thousand get here
+    _READERS[id(shape)] = (shape, reader)
+    return reader
+
+
+def _resolved(ref: Any) -> Shape:
+    return ref if isinstance(ref, Shape) else ref()
+
+
+def _compile(shape: Shape) -> _Reader:  # noqa: PLR0911 - one flat dispatch on the kind
     kind = shape.kind
     if kind == "structure":
-        return _structure(shape, node)
+        return _structure_reader(shape)
     if kind == "list":
-        return _items(shape, _children(node))
+        return _list_reader(shape, flattened=False)
     if kind == "map":
-        return _entries(shape, _children(node))
-    text = _text(node)
+        return _map_reader(shape, flattened=False)
     if kind == "string":
-        return "" if text is None else text
+        return _read_string
     if kind == "blob":
-        return b"" if text is None else base64.b64decode(text, validate=True)
+        return _read_blob
+    if kind in ("integer", "long"):
+        return _read_int
+    if kind == "boolean":
+        return _read_bool
+    if kind in ("float", "double"):
+        return _read_float
+    return _read_timestamp
+
+
+def _structure_reader(shape: Shape) -> _Reader:
+    # Members are compiled on first use: a recursive shape's deferred references can be
+    # resolved only once the whole model is built.
+    members: dict[str, tuple[str, _Reader]] = {}
+    compiled = False
+
+    def read(node: _Node, memo: _Memo) -> dict[str, Any]:
+        nonlocal compiled
+        if not compiled:
+            members.update(_member_readers(shape))
+            compiled = True
+        if type(node) is not dict:
+            # A repeated element where one was expected: botocore keeps the first (xmltodict
+            # never makes an empty list). Text or nothing where a structure was: no members.
+            return read(node[0], memo) if type(node) is list else {}
+        out: dict[str, Any] = {}
+        strings = memo.strings
+        for tag, child in node.items():
+            entry = members.get(tag)
+            if entry is None:
+                continue  # unknown elements, requestId among them
+            name, read_member = entry
+            if read_member is _read_string and type(child) is str:
+                out[name] = strings.setdefault(child, child)  # most members: inlined
+                continue
+            try:
+                value = read_member(child, memo)
+            except _BadValueError as exc:
+                raise _BadValueError((tag, *exc.path), exc.reason) from None
+            except (ValueError, OverflowError) as exc:
+                raise _BadValueError((tag,), str(exc)) from None
+            if value is not _ABSENT:
+                out[name] = value
+        return out
+
+    return read
+
+
+def _member_readers(shape: Shape) -> dict[str, tuple[str, _Reader]]:
+    readers: dict[str, tuple[str, _Reader]] = {}
+    for tag, member in shape.by_xml_name.items():
+        target = _resolved(member.target)
+        if target.flattened:
+            # A flattened list or map repeats the member element itself.
+            if target.kind == "list":
+                read = _list_reader(target, flattened=True)
+            else:
+                read = _map_reader(target, flattened=True)
+        else:
+            read = _reader(target)
+        readers[tag] = (member.name, read)
+    return readers
+
+
+def _list_reader(shape: Shape, *, flattened: bool) -> _Reader:
+    item_shape = _resolved(shape.item)
+    gather = _as_list if flattened else _children
+    if item_shape.kind == "string":
+
+        def read_strings(node: _Node, memo: _Memo) -> list[Any]:
+            strings = memo.strings
+            return [
+                strings.setdefault(x, x) if type(x) is str else _read_string(x, memo)
+                for x in gather(node)
+            ]
+
+        return read_strings
+    read_item = _reader(item_shape)
+
+    def read(node: _Node, memo: _Memo) -> list[Any]:
+        return [read_item(x, memo) for x in gather(node)]
+
+    return read
+
+
+def _map_reader(shape: Shape, *, flattened: bool) -> _Reader:
+    read_key = _reader(_resolved(shape.key))
+    read_value = _reader(_resolved(shape.value))
+    key_name = shape.key_name
+    value_name = shape.value_name
+    gather = _as_list if flattened else _children
+
+    def read(node: _Node, memo: _Memo) -> dict[Any, Any]:
+        out: dict[Any, Any] = {}
+        for entry in gather(node):
+            if type(entry) is not dict:
+                continue
+            parsed_key = read_key(entry.get(key_name), memo)
+            parsed = read_value(entry.get(value_name), memo)
+            if parsed is not _ABSENT:
+                out[parsed_key] = parsed
+        return out
+
+    return read
+
+
+def _read_string(node: _Node, memo: _Memo) -> str:
+    text = node if type(node) is str else _text(node)
+    if text is None:
+        return ""
+    return memo.strings.setdefault(text, text)
+
+
+def _read_blob(node: _Node, _memo: _Memo) -> bytes:
+    text = _text(node)
+    return b"" if text is None else base64.b64decode(text, validate=True)
+
+
+def _read_int(node: _Node, _memo: _Memo) -> object:
+    text = _text(node)
+    return _ABSENT if text is None else int(text)
+
+
+def _read_bool(node: _Node, _memo: _Memo) -> object:
+    text = _text(node)
     if text is None:
         return _ABSENT
-    if kind in ("integer", "long"):
-        return int(text)
-    if kind == "boolean":
-        if text == "true":
-            return True
-        if text == "false":
-            return False
-        raise ValueError(f"not a boolean: {text[:40]!r}")
-    if kind in ("float", "double"):
-        return float(text)  # float() reads "NaN", "Infinity" and "-Infinity" as EC2 spells them
-    return _timestamp(text)
+    if text == "true":
+        return True
+    if text == "false":
+        return False
+    raise ValueError(f"not a boolean: {text[:40]!r}")
+
+
+def _read_float(node: _Node, _memo: _Memo) -> object:
+    text = _text(node)
+    # float() reads "NaN", "Infinity" and "-Infinity" as EC2 spells them
+    return _ABSENT if text is None else float(text)
+
+
+def _read_timestamp(node: _Node, memo: _Memo) -> object:
+    text = _text(node)
+    if text is None:
+        return _ABSENT
+    value = memo.stamps.get(text)
+    if value is None:
+        value = memo.stamps[text] = _timestamp(text)
+    return value
 
 
 def _text(node: _Node) -> str | None:
@@ -337,30 +499,6 @@ def _children(node: _Node) -> list[Any]:
 
 def _as_list(value: Any) -> list[Any]:
     return value if type(value) is list else [value]
-
-
-def _items(shape: Shape, items: list[Any]) -> list[Any]:
-    item = shape.item
-    item_shape = item if isinstance(item, Shape) else item()  # type: ignore[misc]
-    if item_shape.kind == "string":
-        return [x if type(x) is str else _value(item_shape, x) for x in items]
-    return [_value(item_shape, x) for x in items]
-
-
-def _entries(shape: Shape, entries: list[Any]) -> dict[Any, Any]:
-    key = shape.key
-    value = shape.value
-    key_shape = key if isinstance(key, Shape) else key()  # type: ignore[misc]
-    value_shape = value if isinstance(value, Shape) else value()  # type: ignore[misc]
-    out: dict[Any, Any] = {}
-    for entry in entries:
-        if type(entry) is not dict:
-            continue
-        parsed_key = _value(key_shape, entry.get(shape.key_name))
-        parsed = _value(value_shape, entry.get(shape.value_name))
-        if parsed is not _ABSENT:
-            out[parsed_key] = parsed
-    return out
 
 
 def _timestamp(text: str) -> dt.datetime:

@@ -25,6 +25,7 @@ import attrs
 
 from aioec2.errors import ResponseParseError
 from aioec2.models._base import Model, Struct, Tags, wire
+from aioec2.models._required import require
 
 if TYPE_CHECKING:
     from aioec2.models.instance import Reservation
@@ -135,8 +136,10 @@ class Image(Model):
         Build the image from one parsed ``Image`` structure; ``CreationDate`` becomes a datetime.
 
         Raises:
-            ResponseParseError: ``CreationDate`` is not an ISO 8601 timestamp.
+            ResponseParseError: ``CreationDate`` is not an ISO 8601 timestamp, the image has no
+                ``imageId`` or a tag has no key (see :mod:`aioec2.models._required`).
         """
+        require(cls.kind, data, "ImageId")
         text = data.get("CreationDate")
         if isinstance(text, str):
             try:

@@ -25,6 +25,7 @@ import attrs
 
 from aioec2.errors import ResponseParseError
 from aioec2.models._base import Model, Struct, Tags, wire
+from aioec2.models._required import require
 
 if TYPE_CHECKING:
     from aioec2.session import Session
@@ -59,6 +60,17 @@ class InstanceStateChange(Model):
     instance_id: str = wire("InstanceId")
     current_state: InstanceState | None = wire("CurrentState", model=InstanceState)
     previous_state: InstanceState | None = wire("PreviousState", model=InstanceState)
+
+    @classmethod
+    def from_parsed(cls, data: Mapping[str, Any], *, session: Session | None = None) -> Self:
+        """
+        Build the state change from one parsed ``InstanceStateChange``.
+
+        Raises:
+            ResponseParseError: it has no ``instanceId`` (see :mod:`aioec2.models._required`).
+        """
+        require(cls.kind, data, "InstanceId")
+        return super().from_parsed(data, session=session)
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -144,7 +156,14 @@ class Instance(Model):
 
     @classmethod
     def from_parsed(cls, data: Mapping[str, Any], *, session: Session | None = None) -> Self:
-        """Build the instance from one parsed ``Instance``; ``State`` becomes two fields."""
+        """
+        Build the instance from one parsed ``Instance``; ``State`` becomes two fields.
+
+        Raises:
+            ResponseParseError: it has no ``instanceId``, or a tag has no key (see
+                :mod:`aioec2.models._required`).
+        """
+        require(cls.kind, data, "InstanceId")
         state = data.get("State")
         if isinstance(state, Mapping):
             data = {**data, "State": state.get("Name"), "State.Code": state.get("Code")}
@@ -269,6 +288,18 @@ class Reservation(Model):
 
     def __repr__(self) -> str:
         return f"Reservation:{self.id}"
+
+    @classmethod
+    def from_parsed(cls, data: Mapping[str, Any], *, session: Session | None = None) -> Self:
+        """
+        Build the reservation and its instances from one parsed ``Reservation``.
+
+        Raises:
+            ResponseParseError: it, or one of its instances, has no id (see
+                :mod:`aioec2.models._required`).
+        """
+        require(cls.kind, data, "ReservationId")
+        return super().from_parsed(data, session=session)
 
     async def wait_until(self, state: str, *, timeout: float | None = None) -> Reservation:
         """

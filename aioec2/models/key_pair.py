@@ -8,11 +8,16 @@ https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateKeyPair.html.
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import attrs
 
 from aioec2.models._base import Model, Tags, wire
+from aioec2.models._required import require
+
+if TYPE_CHECKING:
+    from aioec2.session import Session
 
 __all__ = ["KeyPair"]
 
@@ -42,6 +47,18 @@ class KeyPair(Model):
 
     def __repr__(self) -> str:
         return f"KeyPair:{self.name}"
+
+    @classmethod
+    def from_parsed(cls, data: Mapping[str, Any], *, session: Session | None = None) -> Self:
+        """
+        Build the key pair from one parsed ``KeyPairInfo``.
+
+        Raises:
+            ResponseParseError: it has no ``keyName``, or a tag has no key
+                (see :mod:`aioec2.models._required`).
+        """
+        require(cls.kind, data, "KeyName")
+        return super().from_parsed(data, session=session)
 
     async def delete(self) -> None:
         """

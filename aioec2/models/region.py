@@ -7,11 +7,16 @@ https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AvailabilityZone.html
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import attrs
 
 from aioec2.models._base import Model, Struct, wire
+from aioec2.models._required import require
+
+if TYPE_CHECKING:
+    from aioec2.session import Session
 
 __all__ = ["AvailabilityZone", "Region"]
 
@@ -34,6 +39,18 @@ class Region(Model):
 
     def __repr__(self) -> str:
         return f"Region:{self.name}"
+
+    @classmethod
+    def from_parsed(cls, data: Mapping[str, Any], *, session: Session | None = None) -> Self:
+        """
+        Build the region from one parsed ``Region``.
+
+        Raises:
+            ResponseParseError: it has no ``regionName``
+                (see :mod:`aioec2.models._required`).
+        """
+        require(cls.kind, data, "RegionName")
+        return super().from_parsed(data, session=session)
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -65,3 +82,15 @@ class AvailabilityZone(Model):
 
     def __repr__(self) -> str:
         return f"AvailabilityZone:{self.name}"
+
+    @classmethod
+    def from_parsed(cls, data: Mapping[str, Any], *, session: Session | None = None) -> Self:
+        """
+        Build the zone from one parsed ``AvailabilityZone``.
+
+        Raises:
+            ResponseParseError: it has no ``zoneName``
+                (see :mod:`aioec2.models._required`).
+        """
+        require(cls.kind, data, "ZoneName")
+        return super().from_parsed(data, session=session)

@@ -14,9 +14,9 @@ https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from operator import attrgetter
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import attrs
 
@@ -24,6 +24,10 @@ from aioec2 import _validate_net as net
 from aioec2._validate import non_empty_str, optional_str
 from aioec2.errors import ArgumentError, error_from_code
 from aioec2.models._base import Model, Tags, wire
+from aioec2.models._required import require
+
+if TYPE_CHECKING:
+    from aioec2.session import Session
 
 __all__ = [
     "DEFAULT_EGRESS",
@@ -325,6 +329,18 @@ class SecurityGroup(Model):
 
     def __repr__(self) -> str:
         return f"SecurityGroup:{self.name}"
+
+    @classmethod
+    def from_parsed(cls, data: Mapping[str, Any], *, session: Session | None = None) -> Self:
+        """
+        Build the group from one parsed ``SecurityGroup``.
+
+        Raises:
+            ResponseParseError: it has no ``groupId``, or a tag has no key
+                (see :mod:`aioec2.models._required`).
+        """
+        require(cls.kind, data, "GroupId")
+        return super().from_parsed(data, session=session)
 
     async def authorize(
         self,

@@ -8,11 +8,16 @@ https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TagDescription.html.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import attrs
 
 from aioec2.models._base import Model, wire
+from aioec2.models._required import require
+
+if TYPE_CHECKING:
+    from aioec2.session import Session
 
 __all__ = ["Tag"]
 
@@ -33,3 +38,16 @@ class Tag(Model):
 
     def __repr__(self) -> str:
         return f"Tag:{self.key}"
+
+    @classmethod
+    def from_parsed(cls, data: Mapping[str, Any], *, session: Session | None = None) -> Self:
+        """
+        Build the tag from one parsed ``TagDescription``.
+
+        Raises:
+            ResponseParseError: it has no ``resourceId`` or ``key``
+                (see :mod:`aioec2.models._required`).
+        """
+        require(cls.kind, data, "ResourceId")
+        require(cls.kind, data, "Key")
+        return super().from_parsed(data, session=session)
