@@ -306,6 +306,10 @@ class Poller:
                 return False
             self._deliver(answer, now)
             throttled = throttled or answer.throttled
+            if len(answers) > 1:
+                # Let the waiters of this batch (up to 1000) run before the next batch is
+                # handed out, so one tick never holds the loop for every waiter at once.
+                await asyncio.sleep(0)
         if throttled:
             self.throttled_ticks += 1
         log.debug(

@@ -69,6 +69,9 @@ __all__ = ["Session", "aiohttp_fetch"]
 log = logging.getLogger("aioec2.session")
 
 _FORM = "application/x-www-form-urlencoded; charset=utf-8"
+#: Bodies larger than this are parsed in a worker thread so the event loop is not blocked
+#: (small answers parse in well under a millisecond, where a thread hop would cost more).
+_THREAD_PARSE_BYTES = 256 * 1024
 _VERSION = "0.1.0.dev0"
 
 
@@ -312,7 +315,10 @@ class Session(
             )
         body = build_body(action, serialize_params(params), version=self._config.api_version)
         raw = await self.send(action, body)
-        return parse_generic(raw, max_bytes=self._config.max_response_bytes)
+        limit = self._config.max_response_bytes
+        if len(raw) > _THREAD_PARSE_BYTES:
+            return await asyncio.to_thread(parse_generic, raw, max_bytes=limit)
+        return parse_generic(raw, max_bytes=limit)
 
     async def call(self, action: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """
@@ -333,7 +339,12 @@ class Session(
             op, _params_mapping(params), version=self._config.api_version, token=_new_token
         )
         raw = await self.send(action, body)
-        return parse_shaped(raw, op.output, max_bytes=self._config.max_response_bytes)
+        limit = self._config.max_response_bytes
+        if len(raw) > _THREAD_PARSE_BYTES:
+            # A 1,000-instance page (~1.4 MB) takes 0.1-0.3 s to parse; in a worker thread the
+            # GIL is handed back every few ms, so other tasks on the loop keep running.
+            return await asyncio.to_thread(parse_shaped, raw, op.output, max_bytes=limit)
+        return parse_shaped(raw, op.output, max_bytes=limit)
 
     async def paginate(
         self, action: str, params: Mapping[str, Any] | None = None
