@@ -45,6 +45,12 @@ def typing(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def bench(session: nox.Session) -> None:
-    """Run the side-by-side benchmarks (installs aiobotocore and boto3)."""
-    session.install("-e", ".[test]", "aiobotocore", "boto3")
+    """
+    Run the side-by-side benchmarks; ``nox -s bench -- --quick`` for a short run.
+
+    Installs what the benchmarks compare aioec2 with (aiobotocore, boto3; xmltodict and
+    aiohttp come with aioec2). nginx serves the canned answers when it is on the PATH, else a
+    small Python server does. A full run writes benchmarks/RESULTS.md.
+    """
+    session.install("-e", ".", "aiobotocore", "boto3")
     session.run("python", "benchmarks/run.py", *session.posargs)
