@@ -81,7 +81,7 @@ class Plan:
 
     @classmethod
     def quick(cls) -> Plan:
-        """About a minute and a half on two cores."""
+        """About a minute and a half on a quiet two-core machine."""
         return cls(
             rounds=5,
             slices=4,
@@ -100,7 +100,7 @@ class Plan:
 
     @classmethod
     def full(cls) -> Plan:
-        """About twelve minutes on two cores."""
+        """About seven minutes on a quiet two-core machine."""
         return cls(
             rounds=11,
             slices=10,
