@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import attrs
@@ -166,3 +167,10 @@ def ok(action: str, inner: bytes | str = b"<return>true</return>") -> Reply:
         b"<" + name + b"Response " + NS + b"><requestId>req-1</requestId>" + content
         + b"</" + name + b"Response>",
     )  # fmt: skip
+
+
+async def invoke(call: Callable[[Any], Any], s: Any) -> None:
+    """Call, and await the result when it is a coroutine (iter_* check their arguments eagerly)."""
+    result = call(s)
+    if inspect.isawaitable(result):
+        await result

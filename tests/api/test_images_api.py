@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,7 +12,7 @@ from aioec2.errors import ArgumentError, NotFoundError
 from aioec2.models.image import Image, LaunchPermissions
 from aioec2.testing import set_testing
 from tests.conftest import Endpoint
-from tests.fixtures_ec2 import IMAGES_XML, ok, session_at, session_on, unique
+from tests.fixtures_ec2 import IMAGES_XML, invoke, ok, session_at, session_on, unique
 from tests.servers.scripted import Reply, ScriptedServer, ec2_error
 
 
@@ -237,13 +236,6 @@ BAD_CALLS: list[tuple[str, _Call, type[Exception], str]] = [
     ("remove-groups", lambda s: Image(id="ami-1", session=s).remove_launch_permissions(
      groups="all"), TypeError, "groups"),
 ]  # fmt: skip
-
-
-async def invoke(call: _Call, s: Any) -> None:
-    """Call, and await the result when it is a coroutine (iter_* check their arguments eagerly)."""
-    result = call(s)
-    if inspect.isawaitable(result):
-        await result
 
 
 @pytest.mark.parametrize(

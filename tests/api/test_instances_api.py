@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import inspect
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -17,7 +16,15 @@ from aioec2.models.image import Image
 from aioec2.models.instance import InstanceState, InstanceStateChange, Reservation
 from aioec2.testing import set_testing
 from tests.conftest import Endpoint
-from tests.fixtures_ec2 import key_pair, ok, session_at, session_on, settle_at_once, unique
+from tests.fixtures_ec2 import (
+    invoke,
+    key_pair,
+    ok,
+    session_at,
+    session_on,
+    settle_at_once,
+    unique,
+)
 from tests.servers.scripted import Drop, Reply, ScriptedServer, ec2_error
 
 
@@ -431,13 +438,6 @@ BAD_CALLS: list[tuple[str, _Call, type[Exception], str]] = [
     ("start-none-id", lambda s: s.start_instances([None]), TypeError, "instance_ids"),
     ("reboot-none", lambda s: s.reboot_instances([]), ArgumentError, "instance_ids"),
 ]  # fmt: skip
-
-
-async def invoke(call: _Call, s: Any) -> None:
-    """Call, and await the result when it is a coroutine (iter_* check their arguments eagerly)."""
-    result = call(s)
-    if inspect.isawaitable(result):
-        await result
 
 
 @pytest.mark.parametrize(
