@@ -250,6 +250,44 @@ def test_shaped_describe_instances_matches_botocore(ec2_model: dict[str, Any]) -
     assert [] == actual["Reservations"][0]["Groups"]
 
 
+def test_shaped_large_answer_fed_in_slices_matches_botocore(ec2_model: dict[str, Any]) -> None:
+    """An answer past the slice size (fed to the parser piecewise) still parses as botocore's."""
+    reservation = DESCRIBE_INSTANCES.split(b"<reservationSet>")[1].split(b"</reservationSet>")[0]
+    copies = 400_000 // len(reservation) + 1
+    body = DESCRIBE_INSTANCES.replace(reservation, reservation * copies)
+    assert len(body) > xml_module._FEED_BYTES
+    op = operation_from_botocore(ec2_model["shapes"], ec2_model["operations"]["DescribeInstances"])
+    output_shape = ServiceModel(ec2_model, "ec2").operation_model("DescribeInstances").output_shape
+    response = {"body": body, "headers": {}, "status_code": 200}
+    expected = create_parser("ec2").parse(response, output_shape)
+    del expected["ResponseMetadata"]
+    actual = parse_shaped(body, op.output, max_bytes=LIMIT)
+    assert 2 * copies == len(actual["Reservations"])
+    assert expected == actual
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<R><S>x</S><I>1</I></R>",
+        b'<R xmlns="urn:ec2"><S>x</S><I>1</I></R>',
+        b'<e:R xmlns:e="urn:ec2"><e:S>x</e:S><e:I>1</e:I></e:R>',
+        b'<R xmlns="urn:ec2"><S xmlns="urn:other">x</S><I>1</I></R>',
+    ],
+)
+def test_shaped_members_match_by_local_name(body: bytes) -> None:
+    """Members are found whatever namespace or prefix their elements carry."""
+    assert {"S": "x", "I": 1} == parse_shaped(body, SCALARS, max_bytes=LIMIT)
+
+
+def test_shaped_many_unknown_element_names_still_parse() -> None:
+    """Thousands of distinct unknown names (past the readers' tag cache) change nothing."""
+    unknown = b"".join(b"<u%d>x</u%d>" % (n, n) for n in range(3000))
+    body = b"<R>" + unknown + b"<S>kept</S>" + unknown + b"<I>2</I></R>"
+    assert {"S": "kept", "I": 2} == parse_shaped(body, SCALARS, max_bytes=LIMIT)
+    assert {"S": "x"} == parse_shaped(b"<R><S>x</S></R>", SCALARS, max_bytes=LIMIT)
+
+
 TAG = structure(("Key", STRING, "key"), ("Value", STRING, "value"))
 TAGS = structure(("Tags", list_of(TAG), "tagSet"))
 
