@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from aioec2.config import Config
 from aioec2.credentials import Credentials
-from aioec2.models import (
-    AvailabilityZone,
-    Image,
-    Instance,
-    InstanceState,
-    InstanceStateChange,
-    IpPermission,
-    KeyPair,
-    LaunchPermissions,
-    Region,
-    Reservation,
-    SecurityGroup,
-    Tag,
-    Tags,
-)
 from aioec2.session import Session
+
+if TYPE_CHECKING:
+    from aioec2.models import (
+        AvailabilityZone,
+        Image,
+        Instance,
+        InstanceState,
+        InstanceStateChange,
+        IpPermission,
+        KeyPair,
+        LaunchPermissions,
+        Region,
+        Reservation,
+        SecurityGroup,
+        Tag,
+        Tags,
+    )
 
 __all__ = [
     "AvailabilityZone",
@@ -40,3 +45,42 @@ __all__ = [
     "Tags",
 ]
 __version__ = "0.1.0.dev0"
+
+# The models are imported on first use (PEP 562), so ``import aioec2`` does not build the
+# attrs classes of every model; a call builds only those of the models it returns.
+_LAZY = {
+    "AvailabilityZone": "aioec2.models.region",
+    "Image": "aioec2.models.image",
+    "Instance": "aioec2.models.instance",
+    "InstanceState": "aioec2.models.instance",
+    "InstanceStateChange": "aioec2.models.instance",
+    "IpPermission": "aioec2.models.security_group",
+    "KeyPair": "aioec2.models.key_pair",
+    "LaunchPermissions": "aioec2.models.image",
+    "Region": "aioec2.models.region",
+    "Reservation": "aioec2.models.instance",
+    "SecurityGroup": "aioec2.models.security_group",
+    "Tag": "aioec2.models.tag",
+    "Tags": "aioec2.models._base",
+}
+# Submodules that ``import aioec2`` used to import as a side effect stay reachable as
+# attributes (``aioec2.poller.Poller``); importing one sets the attribute for next time.
+_SUBMODULES = frozenset({"poller"})
+
+
+# Defined for the interpreter only: type checkers see the imports above, and a typo in a
+# name stays an error for them instead of falling back to __getattr__'s Any.
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        if name in _SUBMODULES:
+            return importlib.import_module(f"{__name__}.{name}")
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value  # later lookups find it directly
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *_LAZY, *_SUBMODULES})

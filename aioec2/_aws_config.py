@@ -12,7 +12,6 @@ mapping, so tests never see the real home directory. The rules follow botocore's
 
 from __future__ import annotations
 
-import configparser
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +21,7 @@ import attrs
 from aioec2.errors import ConfigurationError
 
 if TYPE_CHECKING:
+    import configparser
     from collections.abc import Mapping
 
 __all__ = [
@@ -104,6 +104,8 @@ def config_file_path(environ: Mapping[str, str]) -> Path:
 def _parse_error_lines(exc: configparser.Error) -> str:
     # configparser quotes the offending line in its messages, and that line may hold a
     # secret key; report line numbers only.
+    import configparser  # noqa: PLC0415 - imported on first use
+
     if isinstance(exc, configparser.ParsingError):
         return ", ".join(str(lineno) for lineno, _line in exc.errors)
     lineno = getattr(exc, "lineno", None)
@@ -128,6 +130,9 @@ def read_ini(path: Path) -> dict[str, dict[str, str]]:
     """
     if not path.exists():
         return {}
+    # Imported only when there is a file to parse (often there is none, e.g. on EC2).
+    import configparser  # noqa: PLC0415 - imported on first use
+
     parser = configparser.RawConfigParser()
     try:
         with path.open(encoding="utf-8") as file:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
@@ -26,6 +26,13 @@ from aioec2.errors import ConfigurationError, CredentialsError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
+
+    from aioec2._credential_providers import (
+        ContainerProvider,
+        IMDSProvider,
+        ProcessProvider,
+        SharedFilesProvider,
+    )
 
 __all__ = [
     "ChainProvider",
@@ -278,6 +285,12 @@ def default_provider_chain(
 
     .. versionadded:: 0.1
     """
+    from aioec2._credential_providers import (  # noqa: PLC0415 - imported on first use
+        ContainerProvider,
+        IMDSProvider,
+        SharedFilesProvider,
+    )
+
     providers: list[CredentialsProvider] = []
     if not profile:
         providers.append(EnvironmentProvider(environ))
@@ -423,11 +436,26 @@ class RefreshingCredentials:
         raise self._error
 
 
-# The I/O sources need Credentials from this module, and this module re-exports them:
-# import them last, once everything they use is defined.
-from aioec2._credential_providers import (  # noqa: E402
-    ContainerProvider,
-    IMDSProvider,
-    ProcessProvider,
-    SharedFilesProvider,
+# The I/O sources live in _credential_providers (they need Credentials from this module) and
+# are re-exported here. They are imported on first use (PEP 562): a Session given explicit
+# credentials never needs them.
+_PROVIDERS = frozenset(
+    {"ContainerProvider", "IMDSProvider", "ProcessProvider", "SharedFilesProvider"}
 )
+
+
+# Defined for the interpreter only: type checkers see the imports above, and a typo in a
+# name stays an error for them instead of falling back to __getattr__'s Any.
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        if name not in _PROVIDERS:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from aioec2 import _credential_providers  # noqa: PLC0415 - imported on first use
+
+        value = getattr(_credential_providers, name)
+        globals()[name] = value  # later lookups find it directly
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *_PROVIDERS})

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from aioec2 import _validate as check
-from aioec2 import bulk
 from aioec2._api._base import OperationsBase
 from aioec2._api.instances import run_instances_params
 from aioec2.errors import ArgumentError
@@ -51,6 +50,8 @@ class BulkAPI(OperationsBase):
 
         .. versionadded:: 0.1
         """
+        from aioec2 import bulk  # noqa: PLC0415 - imported on first use
+
         check.progress(progress)
         if isinstance(specs, Iterable) and not isinstance(specs, Mapping | str | bytes):
             specs = list(specs)  # read once: checked here, launched by bulk.launch_many

@@ -9,9 +9,9 @@ from aioec2 import _validate as check
 from aioec2._api._base import OperationsBase
 from aioec2._validate_instances import flag
 from aioec2.errors import ArgumentError, NotFoundError
-from aioec2.models.image import Image
 
 if TYPE_CHECKING:
+    from aioec2.models.image import Image
     from aioec2.session import Session
 
 __all__ = ["ImagesAPI"]
@@ -63,6 +63,8 @@ class ImagesAPI(OperationsBase):
         }
         if include_deprecated is not None:
             params["IncludeDeprecated"] = flag("include_deprecated", include_deprecated)
+        from aioec2.models.image import Image  # noqa: PLC0415 - imported on first use
+
         session = cast("Session", self)  # the mixin only ever runs as part of a Session
         images: list[Image] = []
         async for page in self.paginate("DescribeImages", params):

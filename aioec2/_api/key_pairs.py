@@ -13,9 +13,9 @@ from aioec2._validate import choice, id_list, non_empty_str, sendable
 from aioec2._validate import filters as filter_list
 from aioec2._validate_instances import flag
 from aioec2.errors import ArgumentError
-from aioec2.models.key_pair import KeyPair
 
 if TYPE_CHECKING:
+    from aioec2.models.key_pair import KeyPair
     from aioec2.session import Session
 
 __all__ = ["KeyPairsAPI"]
@@ -70,6 +70,8 @@ class KeyPairsAPI(OperationsBase):
                 "DryRun": flag("dry_run", dry_run) or None,
             },
         )
+        from aioec2.models.key_pair import KeyPair  # noqa: PLC0415 - imported on first use
+
         # CreateKeyPair's answer has no KeyType member; the request states it.
         return attrs.evolve(KeyPair.from_parsed(out, session=_session(self)), key_type=key_type)
 
@@ -110,6 +112,8 @@ class KeyPairsAPI(OperationsBase):
                 "TagSpecifications": tag_specifications("key-pair", tags),
             },
         )
+        from aioec2.models.key_pair import KeyPair  # noqa: PLC0415 - imported on first use
+
         return KeyPair.from_parsed(out, session=_session(self))
 
     async def describe_key_pairs(
@@ -146,6 +150,8 @@ class KeyPairsAPI(OperationsBase):
                 "IncludePublicKey": flag("include_public_key", include_public_key) or None,
             },
         )
+        from aioec2.models.key_pair import KeyPair  # noqa: PLC0415 - imported on first use
+
         session = _session(self)
         return [KeyPair.from_parsed(k, session=session) for k in out.get("KeyPairs", ())]
 

@@ -9,9 +9,9 @@ from aioec2._api._base import OperationsBase
 from aioec2._validate import filters as filter_list
 from aioec2._validate import id_list
 from aioec2._validate_instances import flag
-from aioec2.models.region import AvailabilityZone, Region
 
 if TYPE_CHECKING:
+    from aioec2.models.region import AvailabilityZone, Region
     from aioec2.session import Session
 
 __all__ = ["RegionsAPI"]
@@ -44,6 +44,8 @@ class RegionsAPI(OperationsBase):
                 "AllRegions": flag("all_regions", all_regions) or None,
             },
         )
+        from aioec2.models.region import Region  # noqa: PLC0415 - imported on first use
+
         session = _session(self)
         return [Region.from_parsed(r, session=session) for r in out.get("Regions", ())]
 
@@ -69,6 +71,8 @@ class RegionsAPI(OperationsBase):
                 "Filters": filter_list(filters) or None,
             },
         )
+        from aioec2.models.region import AvailabilityZone  # noqa: PLC0415 - imported on first use
+
         session = _session(self)
         return [
             AvailabilityZone.from_parsed(z, session=session)

@@ -13,9 +13,9 @@ from aioec2._validate_instances import flag
 from aioec2.errors import ArgumentError
 from aioec2.models._base import Tags
 from aioec2.models._required import require
-from aioec2.models.security_group import DEFAULT_EGRESS, IpPermission, SecurityGroup
 
 if TYPE_CHECKING:
+    from aioec2.models.security_group import IpPermission, SecurityGroup
     from aioec2.session import Session
 
 __all__ = ["SecurityGroupsAPI"]
@@ -57,6 +57,8 @@ class SecurityGroupsAPI(OperationsBase):
             "GroupIds": id_list("group_ids", group_ids, prefix="sg-") or None,
             "Filters": filter_list(filters) or None,
         }
+        from aioec2.models.security_group import SecurityGroup  # noqa: PLC0415 - imported on first use
+
         session = _session(self)
         out: list[SecurityGroup] = []
         async for page in self.paginate("DescribeSecurityGroups", params):
@@ -119,6 +121,8 @@ class SecurityGroupsAPI(OperationsBase):
             },
         )
         require("SecurityGroup", out, "GroupId")  # the answer's one essential member
+        from aioec2.models.security_group import DEFAULT_EGRESS, SecurityGroup  # noqa: PLC0415 - imported on first use
+
         arn: str | None = out.get("SecurityGroupArn")
         return SecurityGroup(
             session=_session(self),
@@ -223,6 +227,8 @@ def _target(group_id: object, group_name: object) -> dict[str, Any]:
 
 
 def _rules(rules: object) -> list[dict[str, Any]]:
+    from aioec2.models.security_group import IpPermission  # noqa: PLC0415 - imported on first use
+
     if isinstance(rules, IpPermission) or not isinstance(rules, Sequence):
         raise TypeError(
             f"ip_permissions must be a list of IpPermission, got {type(rules).__name__}"

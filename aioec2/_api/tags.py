@@ -9,9 +9,9 @@ from aioec2._api._base import OperationsBase
 from aioec2._validate import filters as filter_list
 from aioec2._validate import id_list, sendable
 from aioec2.errors import ArgumentError
-from aioec2.models.tag import Tag
 
 if TYPE_CHECKING:
+    from aioec2.models.tag import Tag
     from aioec2.session import Session
 
 __all__ = ["TagsAPI", "tag_list", "tag_specifications"]
@@ -150,6 +150,8 @@ class TagsAPI(OperationsBase):
 
         .. versionadded:: 0.1
         """
+        from aioec2.models.tag import Tag  # noqa: PLC0415 - imported on first use
+
         params = {"Filters": filter_list(filters) or None}
         out: list[Tag] = []
         async for page in self.paginate("DescribeTags", params):

@@ -9,14 +9,12 @@ from typing import TYPE_CHECKING, cast
 
 from aioec2 import _validate as check
 from aioec2._api._base import OperationsBase
-from aioec2._core.waiters import waiter_for
-from aioec2.bulk import Progress, report_progress
 from aioec2.errors import ArgumentError, PartialBulkError
-from aioec2.models.instance import Instance
-from aioec2.poller import Poller
 
 if TYPE_CHECKING:
-    from aioec2.poller import Waiter
+    from aioec2.bulk import Progress
+    from aioec2.models.instance import Instance
+    from aioec2.poller import Poller, Waiter
     from aioec2.session import Session
 
 __all__ = ["WaitingAPI"]
@@ -39,6 +37,8 @@ class WaitingAPI(OperationsBase):
         """
         session = cast("Session", self)
         if session._poller is None:
+            from aioec2.poller import Poller  # noqa: PLC0415 - imported on first use
+
             session._poller = Poller(session)
         return session._poller
 
@@ -75,6 +75,8 @@ class WaitingAPI(OperationsBase):
 
         .. versionadded:: 0.1
         """
+        from aioec2._core.waiters import waiter_for  # noqa: PLC0415 - imported on first use
+
         instance_id = _instance_id("instance_id", instance_id)
         waiter_for(state)
         limit = self._timeout(timeout)
@@ -114,6 +116,10 @@ class WaitingAPI(OperationsBase):
 
         .. versionadded:: 0.1
         """
+        from aioec2._core.waiters import waiter_for  # noqa: PLC0415 - imported on first use
+        from aioec2.bulk import report_progress  # noqa: PLC0415 - imported on first use
+        from aioec2.models.instance import Instance  # noqa: PLC0415 - imported on first use
+
         if isinstance(instances_or_ids, str | bytes | Instance):
             raise TypeError("instances_or_ids must be a list (wrap a single one in a list)")
         if not isinstance(instances_or_ids, Iterable) or isinstance(instances_or_ids, Mapping):
