@@ -360,6 +360,20 @@ class Session(
                 return
             request["NextToken"] = token
 
+    async def _collect(self, action: str, params: Mapping[str, Any], key: str) -> list[Any]:
+        # What the describe_* methods return: member ``key`` of every page, in one list.
+        # A plain loop, not paginate(): the typical answer is one page, and two async
+        # generator layers cost more per call than the loop's whole bookkeeping.
+        request = dict(params)
+        items: list[Any] = []
+        while True:
+            page = await self.call(action, request)
+            items.extend(page.get(key, ()))
+            token = page.get("NextToken")
+            if not token:
+                return items
+            request["NextToken"] = token
+
     async def send(self, action: str, body: bytes) -> bytes:
         """
         Sign and send one form-encoded EC2 request, retrying as the retry policy decides.

@@ -20,3 +20,7 @@ class OperationsBase:
     ) -> AsyncIterator[dict[str, Any]]:
         """Yield each page of an operation; see :meth:`aioec2.Session.paginate`."""
         raise NotImplementedError
+
+    async def _collect(self, action: str, params: Mapping[str, Any], key: str) -> list[Any]:
+        """Member ``key`` of every page of ``action``, in one list (``Session`` provides it)."""
+        raise NotImplementedError

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any, cast
 from aioec2 import _validate as check
 from aioec2 import _validate_instances as check_instances
 from aioec2._api._base import OperationsBase
-from aioec2.bulk import Progress, change_states
 from aioec2.errors import ArgumentError, NotFoundError, ResponseParseError
 from aioec2.models.instance import Instance, InstanceStateChange, Reservation
 
 if TYPE_CHECKING:
+    from aioec2.bulk import Progress
     from aioec2.session import Session
 
 __all__ = ["InstancesAPI", "run_instances_params"]
@@ -115,7 +115,9 @@ class InstancesAPI(OperationsBase):
         .. versionadded:: 0.1
         """
         params = _describe_params(instance_ids, filters, None)
-        return [r async for r in self._reservations(params)]
+        session = self._as_session()
+        found = await self._collect("DescribeInstances", params, "Reservations")
+        return [Reservation.from_parsed(data, session=session) for data in found]
 
     async def get_all_instances(
         self, *, instance_ids: Iterable[str] = (), filters: Filters | None = None
@@ -292,6 +294,8 @@ class InstancesAPI(OperationsBase):
         extra: Mapping[str, Any] | None = None,
         progress: Progress | None = None,
     ) -> list[InstanceStateChange]:
+        from aioec2.bulk import change_states  # noqa: PLC0415 - imported on first use
+
         return await change_states(
             self._as_session(), action, _ids(instance_ids), params=extra, progress=progress
         )

@@ -29,6 +29,8 @@ _EPOCH = re.compile(r"-?\d+(?:\.\d+)?")
 _ONCE: Final = 0
 _FLAT_LIST: Final = 1
 _FLAT_MAP: Final = 2
+#: ... or once, and it is a string: read inline, the commonest case by far.
+_STRING: Final = 3
 #: Qualified tags a structure reader remembers; a hostile answer naming elements without end
 #: cannot grow the cache past this (lookups past it are just not cached).
 _TAG_CACHE_LIMIT = 512
@@ -64,6 +66,8 @@ Reader: TypeAlias = Callable[[Element, Memo], Any]
 #: A structure member: (Python-side name, reader, how it adds up, local element name).
 _Entry: TypeAlias = tuple[str, Reader, int, str]
 _ABSENT = object()
+#: What a structure reader's tag cache answers for a tag it has not seen yet.
+_UNSEEN: _Entry = ("", lambda _elem, _memo: None, -1, "")
 # Readers are compiled once per shape; keyed by id() with the shape kept alive beside it.
 _READERS: dict[int, tuple[Shape, Reader]] = {}
 _READERS_LIMIT = 20_000
@@ -129,7 +133,7 @@ def _structure_reader(shape: Shape) -> Reader:
     # resolved only once the whole model is built. ``known`` maps qualified tags as the
     # tree spells them to members (or None: not a member), so each tag is resolved once.
     by_local: dict[str, _Entry] = {}
-    known: dict[str, _Entry | None] = {}
+    known: dict[str, _Entry | None] = {}  # bounded: see _TAG_CACHE_LIMIT
 
     def entry_for(tag: str) -> _Entry | None:
         if not by_local:
@@ -141,20 +145,22 @@ def _structure_reader(shape: Shape) -> Reader:
 
     def read(elem: Element, memo: Memo) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        strings = memo.strings
+        intern = memo.strings.setdefault
+        lookup = known.get
         for child in elem:
-            tag = child.tag
-            entry = known[tag] if tag in known else entry_for(tag)
+            entry = lookup(child.tag, _UNSEEN)
+            if entry is _UNSEEN:
+                entry = entry_for(child.tag)
             if entry is None:
                 continue  # unknown elements, requestId among them
             name, read_member, adds, local = entry
-            if adds == _ONCE:
-                if name in out:
-                    continue  # a repeated member: the first wins, as in botocore
-                if read_member is _read_string and not len(child):
-                    text = child.text  # most members: inlined
-                    out[name] = "" if text is None else strings.setdefault(text, text)
-                    continue
+            if adds == _STRING:  # most members: inlined
+                if name not in out:  # a repeated member: the first wins, as in botocore
+                    text = _text(child) if len(child) else child.text
+                    out[name] = "" if text is None else intern(text, text)
+                continue
+            if adds == _ONCE and name in out:
+                continue
             try:
                 value = read_member(child, memo)
             except BadValueError as exc:
@@ -185,7 +191,8 @@ def _member_entries(shape: Shape) -> dict[str, _Entry]:
             # ... and a flattened map's member element is one entry.
             entries[tag] = (member.name, _map_reader(target, flattened=True), _FLAT_MAP, tag)
         else:
-            entries[tag] = (member.name, _reader(target), _ONCE, tag)
+            adds = _STRING if target.kind == "string" else _ONCE
+            entries[tag] = (member.name, _reader(target), adds, tag)
     return entries
 
 

@@ -23,8 +23,6 @@ from typing import Any, NoReturn, TypeAlias
 from xml.etree.ElementTree import Element, ParseError, XMLParser
 from xml.parsers import expat
 
-import xmltodict
-
 from aioec2._core.readers import BadValueError, local_name, read_structure
 from aioec2._core.shapes import Shape
 from aioec2.errors import EC2APIError, ResponseParseError, error_from_code
@@ -93,6 +91,9 @@ def parse_xml(body: bytes, *, max_bytes: int) -> dict[str, Any]:
             well-formed XML (truncated, for instance), or declares a DOCTYPE or ENTITY.
     """
     _check_body(body, max_bytes)
+    # Imported here: typed answers, the common case, never need it (a faster cold start).
+    import xmltodict  # noqa: PLC0415
+
     try:
         # strip_whitespace=False: values keep their spaces as botocore keeps them (an image
         # name "x ", a key's trailing newline); the walks below drop indentation "#text".

@@ -35,6 +35,9 @@ NOT_FOR_A_FIRST_CALL = (
     "aioec2.poller",
     "aioec2._core.waiters",
     "aioec2._credential_providers",
+    "aioec2.bulk",
+    # typed answers parse with ElementTree; xmltodict reads only errors and request()'s
+    "xmltodict",
     # standard modules aiohttp does not import: the shared-file parser, and what
     # importlib.resources brings along to read the shipped EC2 model
     "configparser",
