@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import tracemalloc
 from typing import Any
 from xml.sax.saxutils import escape
@@ -264,6 +265,61 @@ def test_shaped_large_answer_fed_in_slices_matches_botocore(ec2_model: dict[str,
     actual = parse_shaped(body, op.output, max_bytes=LIMIT)
     assert 2 * copies == len(actual["Reservations"])
     assert expected == actual
+
+
+def _big_answer() -> bytes:
+    reservation = DESCRIBE_INSTANCES.split(b"<reservationSet>")[1].split(b"</reservationSet>")[0]
+    body = DESCRIBE_INSTANCES.replace(reservation, reservation * 400)
+    assert len(body) > xml_module._FEED_BYTES
+    return body
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_large_answer_parses_without_garbage_collections(
+    ec2_model: dict[str, Any], *, enabled: bool
+) -> None:
+    """No collection runs while a large answer's tree is alive; the collector's state is kept."""
+    op = operation_from_botocore(ec2_model["shapes"], ec2_model["operations"]["DescribeInstances"])
+    body = _big_answer()
+    collections: list[int] = []
+
+    def record(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    was = gc.isenabled()
+    gc.callbacks.append(record)
+    (gc.enable if enabled else gc.disable)()
+    try:
+        parsed = parse_shaped(body, op.output, max_bytes=LIMIT)
+        state = gc.isenabled()
+        with pytest.raises(ResponseParseError):  # a failing parse puts it back too
+            parse_shaped(
+                body.replace(b"<code>16</code>", b"<code>x</code>"), op.output, max_bytes=LIMIT
+            )
+        after_error = gc.isenabled()
+    finally:
+        gc.callbacks.remove(record)
+        (gc.enable if was else gc.disable)()
+    assert 800 == len(parsed["Reservations"])
+    # Without the pause, the tree's allocations set off ~60 collections per parse, some of
+    # them of older generations. Once the collector is back on, the first allocation may
+    # run one young collection for what the paused parse allocated: at most one per parse.
+    assert all(generation == 0 for generation in collections), collections
+    assert len(collections) <= 2, collections
+    assert (enabled, enabled) == (state, after_error)
+
+
+def test_a_small_answer_leaves_the_collector_alone() -> None:
+    """Small answers (parsed on the event loop) never touch the collector."""
+    calls: list[str] = []
+    real = gc.disable
+    try:
+        gc.disable = lambda: calls.append("disable")  # type: ignore[assignment]
+        parse_shaped(b"<R><S>x</S></R>", SCALARS, max_bytes=LIMIT)
+    finally:
+        gc.disable = real  # type: ignore[assignment]
+    assert [] == calls
 
 
 @pytest.mark.parametrize(
