@@ -22,7 +22,6 @@ from typing import Any, Self
 import aiohttp
 from yarl import URL
 
-from aioec2 import _testmode
 from aioec2._api.bulk import BulkAPI
 from aioec2._api.images import ImagesAPI
 from aioec2._api.instances import InstancesAPI
@@ -36,7 +35,6 @@ from aioec2._core.query import build_body, serialize_operation, serialize_params
 from aioec2._core.request import HttpRequest
 from aioec2._core.retry import RetryStrategy, is_throttle
 from aioec2._core.shapes import Operation
-from aioec2._core.skew import clock_offset
 from aioec2._core.xml import parse_error, parse_generic, parse_shaped
 from aioec2._operations import operation, service_model
 from aioec2._resolve import resolve_endpoint, resolve_region
@@ -400,7 +398,7 @@ class Session(
             attempt += 1
             delay = self._retry.acquire_send_delay(loop.time())
             if delay > 0:
-                await asyncio.sleep(delay * _testmode.current().delay_scale)
+                await asyncio.sleep(delay * _delay_scale())
             try:
                 data = await self._attempt(action, body, correct_clock=not clock_corrected)
             except _ClockSkewed as skewed:
@@ -436,7 +434,7 @@ class Session(
                     _describe(exc),
                     decision.delay,
                 )
-                await asyncio.sleep(decision.delay * _testmode.current().delay_scale)
+                await asyncio.sleep(decision.delay * _delay_scale())
             else:
                 self._retry.record_response(loop.time(), throttled=False)
                 self._retry.record_success(token)
@@ -467,6 +465,8 @@ class Session(
         if not 200 <= status < 300:
             error = parse_error(data, status=status, max_bytes=self._config.max_response_bytes)
             if correct_clock:
+                from aioec2._core.skew import clock_offset  # noqa: PLC0415 - only on errors
+
                 now = datetime.now(UTC) + offset
                 skew = clock_offset(error.code, error.message, date, local_now=now)
                 if skew is not None:
@@ -543,6 +543,13 @@ def _params_mapping(params: object) -> Mapping[str, Any]:
             f"params must be a mapping of member names to values, got {type(params).__name__}"
         )
     return params
+
+
+def _delay_scale() -> float:
+    # Retry delays are rare: the test-mode switch is imported when one is due, not at import.
+    from aioec2 import _testmode  # noqa: PLC0415
+
+    return _testmode.current().delay_scale
 
 
 def _new_token() -> str:

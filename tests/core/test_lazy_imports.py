@@ -36,6 +36,9 @@ NOT_FOR_A_FIRST_CALL = (
     "aioec2._core.waiters",
     "aioec2._credential_providers",
     "aioec2.bulk",
+    # used only when EC2 refuses a request's time, or a retry delay is due
+    "aioec2._core.skew",
+    "aioec2._testmode",
     # typed answers parse with ElementTree; xmltodict reads only errors and request()'s
     "xmltodict",
     # standard modules aiohttp does not import: the shared-file parser, and what
