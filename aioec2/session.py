@@ -73,17 +73,26 @@ _THREAD_PARSE_BYTES = 256 * 1024
 _VERSION = "0.1.0.dev0"
 
 
+#: What aiohttp and the socket layer raise; _transport_error says which TransportError it is.
+_TRANSPORT_FAILURES = (TimeoutError, aiohttp.ClientError, OSError)
+
+
+def _transport_error(what: str, exc: BaseException) -> TransportError:
+    """The member of aioec2's TransportError family an aiohttp or socket failure is."""
+    if isinstance(exc, TimeoutError | aiohttp.ServerTimeoutError):
+        return RequestTimeoutError(f"{what}: timed out")
+    if isinstance(exc, aiohttp.ClientConnectionError | aiohttp.ClientPayloadError | OSError):
+        return ConnectError(f"{what}: {type(exc).__name__}: {exc}")
+    return TransportError(f"{what}: {type(exc).__name__}: {exc}")
+
+
 @contextlib.contextmanager
 def _map_transport_errors(what: str) -> Iterator[None]:
     """Turn aiohttp and socket failures into aioec2's TransportError family."""
     try:
         yield
-    except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-        raise RequestTimeoutError(f"{what}: timed out") from exc
-    except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, OSError) as exc:
-        raise ConnectError(f"{what}: {type(exc).__name__}: {exc}") from exc
-    except aiohttp.ClientError as exc:
-        raise TransportError(f"{what}: {type(exc).__name__}: {exc}") from exc
+    except _TRANSPORT_FAILURES as exc:
+        raise _transport_error(what, exc) from exc
 
 
 def aiohttp_fetch(get_client: Callable[[], aiohttp.ClientSession]) -> Fetch:
@@ -174,6 +183,7 @@ class Session(
         )
         self._region = resolve_region(region, environ, profile_config)
         self._endpoint = resolve_endpoint(endpoint_url, self._region, environ)
+        self._url = URL(self._endpoint, encoded=True)  # parsed once, not per request
         self._signer: Signer = signer or SigV4Signer()
         self._http_session = http_session
         # What to add to the local clock to get EC2's: set when EC2 refuses a request's time
@@ -479,9 +489,10 @@ class Session(
     ) -> tuple[int, bytes, str | None]:
         # Returns the status, the body and the Date header (for clock-skew correction).
         # encoded=True: the URL was signed byte for byte, so aiohttp must not re-quote it.
-        url = URL(request.url, encoded=True)
+        url = self._url if request.url == self._endpoint else URL(request.url, encoded=True)
         limit = self._config.max_response_bytes
-        with _map_transport_errors(action):
+        # try/except, not _map_transport_errors: a context manager per request costs more.
+        try:
             async with client.request(
                 request.method,
                 url,
@@ -501,6 +512,8 @@ class Session(
                 else:
                     data = await _read_capped(resp.content.iter_chunked(65536), limit, action)
                 return resp.status, data, resp.headers.get("Date")
+        except _TRANSPORT_FAILURES as exc:
+            raise _transport_error(action, exc) from exc
 
 
 async def _read_capped(chunks: AsyncIterator[bytes], limit: int, action: str) -> bytes:

@@ -261,7 +261,9 @@ def sigv4_steps(
     Returns:
         The steps; their ``headers`` are those the request is sent with, but Authorization.
     """
-    amz_date = _as_utc(now).strftime("%Y%m%dT%H%M%SZ")
+    t = _as_utc(now)
+    # What strftime("%Y%m%dT%H%M%SZ") gives, in less than half its time.
+    amz_date = "%04d%02d%02dT%02d%02d%02dZ" % (t.year, t.month, t.day, t.hour, t.minute, t.second)  # noqa: UP031
     target = _target(request.url)
     try:
         static = _static_headers(request.headers, target.host, bool(session_token))
