@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from aioec2._lazy import attach
 from aioec2.config import Config
 from aioec2.credentials import Credentials
 from aioec2.session import Session
@@ -71,16 +71,4 @@ _SUBMODULES = frozenset({"poller"})
 # Defined for the interpreter only: type checkers see the imports above, and a typo in a
 # name stays an error for them instead of falling back to __getattr__'s Any.
 if not TYPE_CHECKING:
-
-    def __getattr__(name: str) -> Any:
-        if name in _SUBMODULES:
-            return importlib.import_module(f"{__name__}.{name}")
-        module = _LAZY.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
-        globals()[name] = value  # later lookups find it directly
-        return value
-
-    def __dir__() -> list[str]:
-        return sorted({*globals(), *_LAZY, *_SUBMODULES})
+    __getattr__, __dir__ = attach(__name__, _LAZY, _SUBMODULES)

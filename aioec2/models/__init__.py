@@ -14,9 +14,9 @@ RunInstances answer without instances is one too.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from aioec2._lazy import attach
 from aioec2.models._base import Model, Struct, Tags
 
 if TYPE_CHECKING:
@@ -59,41 +59,29 @@ __all__ = [
 # Each model module is imported on first use (PEP 562): building a module's attrs classes
 # is most of its import time, and a call needs only the models it returns.
 _LAZY = {
-    "AvailabilityZone": "region",
-    "Image": "image",
-    "Instance": "instance",
-    "InstanceState": "instance",
-    "InstanceStateChange": "instance",
-    "IpPermission": "security_group",
-    "IpRange": "security_group",
-    "Ipv6Range": "security_group",
-    "KeyPair": "key_pair",
-    "LaunchPermissions": "image",
-    "PrefixListId": "security_group",
-    "Region": "region",
-    "Reservation": "instance",
-    "SecurityGroup": "security_group",
-    "Tag": "tag",
-    "UserIdGroupPair": "security_group",
+    "AvailabilityZone": "aioec2.models.region",
+    "Image": "aioec2.models.image",
+    "Instance": "aioec2.models.instance",
+    "InstanceState": "aioec2.models.instance",
+    "InstanceStateChange": "aioec2.models.instance",
+    "IpPermission": "aioec2.models.security_group",
+    "IpRange": "aioec2.models.security_group",
+    "Ipv6Range": "aioec2.models.security_group",
+    "KeyPair": "aioec2.models.key_pair",
+    "LaunchPermissions": "aioec2.models.image",
+    "PrefixListId": "aioec2.models.security_group",
+    "Region": "aioec2.models.region",
+    "Reservation": "aioec2.models.instance",
+    "SecurityGroup": "aioec2.models.security_group",
+    "Tag": "aioec2.models.tag",
+    "UserIdGroupPair": "aioec2.models.security_group",
 }
 # The model modules stay reachable as attributes (``aioec2.models.image.Image``), as when
 # this package imported them all; importing one sets the attribute for next time.
-_SUBMODULES = frozenset(_LAZY.values())
+_SUBMODULES = frozenset(module.rpartition(".")[2] for module in _LAZY.values())
 
 
 # Defined for the interpreter only: type checkers see the imports above, and a typo in a
 # name stays an error for them instead of falling back to __getattr__'s Any.
 if not TYPE_CHECKING:
-
-    def __getattr__(name: str) -> Any:
-        if name in _SUBMODULES:
-            return importlib.import_module(f"{__name__}.{name}")
-        module = _LAZY.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-        globals()[name] = value  # later lookups find it directly
-        return value
-
-    def __dir__() -> list[str]:
-        return sorted({*globals(), *_LAZY, *_SUBMODULES})
+    __getattr__, __dir__ = attach(__name__, _LAZY, _SUBMODULES)
