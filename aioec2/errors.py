@@ -14,6 +14,7 @@ the I/O edge, with ``raise ... from exc`` so the original stays available as ``_
     ├── CredentialsError
     ├── TransportError
     │   ├── ConnectError
+    │   │   └── CertificateError     the endpoint's TLS certificate failed verification
     │   └── RequestTimeoutError(TransportError, TimeoutError)
     ├── ResponseParseError
     ├── EC2APIError: code, message, request_id, status, is_throttling, is_retry_safe
@@ -44,6 +45,7 @@ __all__ = [
     "ArgumentError",
     "AuthError",
     "BulkOperationError",
+    "CertificateError",
     "ConfigurationError",
     "ConnectError",
     "CredentialsError",
@@ -104,6 +106,16 @@ class TransportError(AioEC2Error):
 
 class ConnectError(TransportError):
     """The connection could not be established or broke before a response arrived."""
+
+
+class CertificateError(ConnectError):
+    """
+    The endpoint's TLS certificate failed verification (self-signed, expired, wrong host).
+
+    Never retried: the same certificate fails the same way on every attempt.
+    """
+
+    is_retry_safe: ClassVar[bool] = False
 
 
 class RequestTimeoutError(TransportError, TimeoutError):

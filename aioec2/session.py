@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import ssl
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -51,6 +52,7 @@ from aioec2.credentials import (
 from aioec2.errors import (
     AioEC2Error,
     ArgumentError,
+    CertificateError,
     ConfigurationError,
     ConnectError,
     EC2APIError,
@@ -81,6 +83,8 @@ def _transport_error(what: str, exc: BaseException) -> TransportError:
     """The member of aioec2's TransportError family an aiohttp or socket failure is."""
     if isinstance(exc, TimeoutError | aiohttp.ServerTimeoutError):
         return RequestTimeoutError(f"{what}: timed out")
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError | ssl.SSLCertVerificationError):
+        return CertificateError(f"{what}: {type(exc).__name__}: {exc}")
     if isinstance(exc, aiohttp.ClientConnectionError | aiohttp.ClientPayloadError | OSError):
         return ConnectError(f"{what}: {type(exc).__name__}: {exc}")
     return TransportError(f"{what}: {type(exc).__name__}: {exc}")

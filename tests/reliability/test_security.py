@@ -1,9 +1,10 @@
 """
 Security: TLS verification, secrets kept out of every output, and clock-skew correction.
 
-* TLS: the default Session refuses a self-signed HTTPS endpoint with a ConnectError that
-  says the certificate failed verification; no setting or environment variable turns that
-  off; only an injected ``http_session`` whose connector has ``ssl=False`` does.
+* TLS: the default Session refuses a self-signed HTTPS endpoint with a CertificateError (a
+  ConnectError, never retried) that says the certificate failed verification; no setting
+  or environment variable turns that off; only an injected ``http_session`` whose connector
+  has ``ssl=False`` does.
 * Secrets: across a broad scenario (keys from the environment and from a
   ``credential_process``, expiring keys refreshed, a refresh that fails, retries, every kind
   of error, a private key handed out by CreateKeyPair) no secret key, session token or key
@@ -45,6 +46,7 @@ from aioec2.config import Config
 from aioec2.errors import (
     AioEC2Error,
     AuthError,
+    CertificateError,
     ConnectError,
     CredentialsError,
     EC2APIError,
@@ -187,18 +189,26 @@ _DISABLING_ENVIRONMENT = {
 
 
 async def test_default_session_refuses_a_self_signed_certificate(
-    certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+    certificate: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """TLS verification is on by default: a self-signed endpoint is a ConnectError saying so."""
+    """TLS verification is on by default: a self-signed endpoint fails at once, not retried."""
     for name, value in _DISABLING_ENVIRONMENT.items():
         monkeypatch.setenv(name, value)
     async with TLSServer(*certificate) as server, tls_session(server.url) as session:
         async with asyncio.timeout(20):
-            with pytest.raises(ConnectError) as caught:
+            with (
+                caplog.at_level(logging.INFO, logger="aioec2"),
+                pytest.raises(CertificateError) as caught,
+            ):
                 await session.request("DescribeRegions")
     message = str(caught.value)
     assert re.search(r"certificate verify failed", message, re.IGNORECASE), message
+    assert isinstance(caught.value, ConnectError)  # what callers catching ConnectError see
     assert 0 == server.requests  # the handshake failed: no request was ever sent
+    # The same certificate would fail every attempt: no retry, no back-off.
+    assert [] == [r.getMessage() for r in caplog.records if "retrying" in r.getMessage()]
 
 
 def test_no_setting_can_turn_verification_off() -> None:
