@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import shlex
 from ipaddress import ip_address
 from pathlib import Path
@@ -58,6 +59,10 @@ def _parse_json_object(body: bytes, source: str) -> dict[str, Any]:
     return parsed
 
 
+#: Text that names a secret: a credentials document's members, or a shared-file setting.
+_LOOKS_SECRET = re.compile(r"(?i)secret_?access_?key|session_?token|security_?token")
+
+
 def _credentials_from_document(
     document: Mapping[str, Any], source: str, *, session_field: str
 ) -> Credentials:
@@ -87,7 +92,8 @@ class ProcessProvider:
     The command is split with :func:`shlex.split` and run without a shell. It must exit 0
     and print ``{"Version": 1, "AccessKeyId": ..., "SecretAccessKey": ...,
     "SessionToken": ..., "Expiration": ...}`` (the last two optional). Its stdout is never
-    quoted in an error; its stderr is, trimmed, when it fails.
+    quoted in an error; its stderr is, trimmed, when it fails, unless it names a secret
+    (``SecretAccessKey``, ``SessionToken``, an ``aws_secret_access_key`` setting).
 
     Args:
         command: the command line.
@@ -146,7 +152,11 @@ class ProcessProvider:
             raise
         if process.returncode != 0:
             text = stderr.decode("utf-8", "replace").strip()
-            if len(text) > self.STDERR_LIMIT:
+            if _LOOKS_SECRET.search(text):
+                # A helper that wrote its credentials document (or a key) to stderr must not
+                # have it quoted into an exception, a log or a traceback.
+                text = "(its stderr is not quoted: it looks like it holds credentials)"
+            elif len(text) > self.STDERR_LIMIT:
                 text = "…" + text[-self.STDERR_LIMIT :]
             raise CredentialsError(
                 f"{self.source} exited with status {process.returncode}"

@@ -455,6 +455,24 @@ async def test_process_stderr_is_trimmed(tmp_path: Path) -> None:
     assert len(str(error)) < 1100
 
 
+@pytest.mark.parametrize(
+    "stderr",
+    [
+        json.dumps(PROCESS_DOCUMENT),
+        f"aws_secret_access_key = {SECRET}",
+        f"export AWS_SESSION_TOKEN={TOKEN}",
+    ],
+)
+async def test_process_stderr_naming_a_secret_is_not_quoted(tmp_path: Path, stderr: str) -> None:
+    """A helper that printed its credentials to stderr and failed: nothing of it is quoted."""
+    body = f"import sys\nsys.stderr.write({stderr!r})\nsys.exit(2)\n"
+    error = await raise_on_load(ProcessProvider(process_command(tmp_path, body)))
+    assert CredentialsError is type(error)
+    assert "exited with status 2: (its stderr is not quoted" in str(error)
+    assert SECRET not in str(error)
+    assert TOKEN not in str(error)
+
+
 async def test_process_bad_json(tmp_path: Path) -> None:
     """Output that is not JSON is an error that does not echo the output."""
     body = f'print(\'{{"Version": 1, "SecretAccessKey": "{SECRET}", oops\')\n'
