@@ -178,7 +178,7 @@ class FakeEC2:
 
     @property
     def requests(self) -> list[RequestRecord]:
-        """Every request received, oldest first."""
+        """The requests received, oldest first: the last 50,000 to 100,000 of them."""
         return self._service.requests
 
     @property

@@ -70,6 +70,10 @@ class Outcome:
     drop: bool = False
 
 
+#: The request records a fake keeps by default (about 30 MB at most).
+REQUESTS_KEPT = 100_000
+
+
 class Service:
     """
     The fake's request pipeline around one :class:`~aioec2.testing._state.EC2State`.
@@ -97,6 +101,8 @@ class Service:
         self.credentials = credentials
         self.allow_anonymous = allow_anonymous
         self.requests: list[RequestRecord] = []
+        #: How many records :attr:`requests` keeps at most; the oldest go first.
+        self.requests_kept = REQUESTS_KEPT
         self.calls: Counter[str] = Counter()
 
     def reset_counters(self) -> None:
@@ -121,6 +127,9 @@ class Service:
         except FakeError as error:
             body = render_error(error.code, error.message, request_id)
             outcome = Outcome(status=error.status, body=body, code=error.code)
+        if len(self.requests) >= self.requests_kept:
+            # A long-running fake forgets its oldest records (in halves: appends stay O(1)).
+            del self.requests[: len(self.requests) - self.requests_kept // 2]
         self.requests.append(
             RequestRecord(
                 action=action,

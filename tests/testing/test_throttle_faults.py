@@ -202,3 +202,15 @@ def test_records_and_counters_reset(
     assert {"DescribeRegions": 1, "Nope": 1} == dict(service.calls)
     service.reset_counters()
     assert ([], {}) == (service.requests, dict(service.calls))
+
+
+def test_a_long_running_fake_keeps_only_its_latest_request_records(state: EC2State) -> None:
+    """Past requests_kept the oldest records go (in halves), the latest and the counts stay."""
+    service = Service(state, faults=Faults())
+    service.requests_kept = 10
+    for number in range(25):
+        service.handle(raw("DescribeRegions", {"RegionName.1": f"r{number}"}))
+    kept = [record.params["RegionName.1"] for record in service.requests]
+    assert 5 <= len(kept) <= 10
+    assert [f"r{n}" for n in range(25 - len(kept), 25)] == kept
+    assert 25 == service.calls["DescribeRegions"]
