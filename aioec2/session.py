@@ -14,7 +14,6 @@ import logging
 import os
 import ssl
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -570,6 +569,9 @@ def _delay_scale() -> float:
 
 
 def _new_token() -> str:
+    # Only operations with a ClientToken need one: uuid is imported then, not at import.
+    import uuid  # noqa: PLC0415
+
     return str(uuid.uuid4())
 
 

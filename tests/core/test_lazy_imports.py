@@ -44,6 +44,7 @@ NOT_FOR_A_FIRST_CALL = (
     # standard modules aiohttp does not import: the shared-file parser, and what
     # importlib.resources brings along to read the shipped EC2 model
     "configparser",
+    "uuid",  # ClientTokens: RunInstances and the like
     "importlib.resources",
     "zipfile",
 )
