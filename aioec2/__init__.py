@@ -48,21 +48,24 @@ __version__ = "0.1.0.dev0"
 
 # The models are imported on first use (PEP 562), so ``import aioec2`` does not build the
 # attrs classes of every model; a call builds only those of the models it returns.
-_LAZY = {
-    "AvailabilityZone": "aioec2.models.region",
-    "Image": "aioec2.models.image",
-    "Instance": "aioec2.models.instance",
-    "InstanceState": "aioec2.models.instance",
-    "InstanceStateChange": "aioec2.models.instance",
-    "IpPermission": "aioec2.models.security_group",
-    "KeyPair": "aioec2.models.key_pair",
-    "LaunchPermissions": "aioec2.models.image",
-    "Region": "aioec2.models.region",
-    "Reservation": "aioec2.models.instance",
-    "SecurityGroup": "aioec2.models.security_group",
-    "Tag": "aioec2.models.tag",
-    "Tags": "aioec2.models._base",
-}
+_LAZY = dict.fromkeys(
+    (
+        "AvailabilityZone",
+        "Image",
+        "Instance",
+        "InstanceState",
+        "InstanceStateChange",
+        "IpPermission",
+        "KeyPair",
+        "LaunchPermissions",
+        "Region",
+        "Reservation",
+        "SecurityGroup",
+        "Tag",
+        "Tags",
+    ),
+    "aioec2.models",  # which loads each model's own module on first use in turn
+)
 # Submodules that ``import aioec2`` used to import as a side effect stay reachable as
 # attributes (``aioec2.poller.Poller``); importing one sets the attribute for next time.
 _SUBMODULES = frozenset({"poller"})
