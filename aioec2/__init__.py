@@ -49,21 +49,7 @@ __version__ = "0.1.0.dev0"
 # The models are imported on first use (PEP 562), so ``import aioec2`` does not build the
 # attrs classes of every model; a call builds only those of the models it returns.
 _LAZY = dict.fromkeys(
-    (
-        "AvailabilityZone",
-        "Image",
-        "Instance",
-        "InstanceState",
-        "InstanceStateChange",
-        "IpPermission",
-        "KeyPair",
-        "LaunchPermissions",
-        "Region",
-        "Reservation",
-        "SecurityGroup",
-        "Tag",
-        "Tags",
-    ),
+    set(__all__) - {"Config", "Credentials", "Session"},  # the model names
     "aioec2.models",  # which loads each model's own module on first use in turn
 )
 # Submodules that ``import aioec2`` used to import as a side effect stay reachable as
