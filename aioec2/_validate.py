@@ -44,13 +44,20 @@ def sendable(name: str, value: object) -> str:
     return value
 
 
-def non_empty_str(name: str, value: object) -> str:
-    """Return ``value`` if it is a non-empty string that can be sent (see :func:`sendable`)."""
+def non_empty_str(name: str, value: object, *, max_length: int | None = None) -> str:
+    """
+    Return ``value`` if it is a non-empty string that can be sent (see :func:`sendable`).
+
+    ``max_length`` bounds its length in characters (EC2's names and descriptions: 255).
+    """
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a string, got {type(value).__name__}")
     if not value.strip():
         raise ArgumentError(f"{name} must not be empty")
-    return sendable(name, value)
+    sendable(name, value)
+    if max_length is not None and len(value) > max_length:
+        raise ArgumentError(f"{name} is longer than {max_length} characters")
+    return value
 
 
 def choice(name: str, value: object, choices: Collection[str]) -> str:

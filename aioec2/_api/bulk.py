@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from aioec2 import _validate as check
 from aioec2._api._base import OperationsBase
@@ -13,7 +13,6 @@ from aioec2.errors import ArgumentError
 
 if TYPE_CHECKING:
     from aioec2.bulk import LaunchResult, Progress
-    from aioec2.session import Session
 
 __all__ = ["BulkAPI"]
 
@@ -56,7 +55,7 @@ class BulkAPI(OperationsBase):
         if isinstance(specs, Iterable) and not isinstance(specs, Mapping | str | bytes):
             specs = list(specs)  # read once: checked here, launched by bulk.launch_many
             _check_values(specs)
-        session = cast("Session", self)
+        session = self._as_session()
         return await bulk.launch_many(session, specs, concurrency=concurrency, progress=progress)
 
 

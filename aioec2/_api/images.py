@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from aioec2 import _validate as check
 from aioec2._api._base import OperationsBase
@@ -12,7 +12,6 @@ from aioec2.errors import ArgumentError, NotFoundError
 
 if TYPE_CHECKING:
     from aioec2.models.image import Image
-    from aioec2.session import Session
 
 __all__ = ["ImagesAPI"]
 
@@ -65,11 +64,9 @@ class ImagesAPI(OperationsBase):
             params["IncludeDeprecated"] = flag("include_deprecated", include_deprecated)
         from aioec2.models.image import Image  # noqa: PLC0415 - imported on first use
 
-        session = cast("Session", self)  # the mixin only ever runs as part of a Session
-        images: list[Image] = []
-        async for page in self.paginate("DescribeImages", params):
-            images.extend(Image.from_parsed(i, session=session) for i in page.get("Images", ()))
-        return images
+        session = self._as_session()  # the mixin only ever runs as part of a Session
+        found = await self._collect("DescribeImages", params, "Images")
+        return [Image.from_parsed(data, session=session) for data in found]
 
     async def get_all_images(
         self,

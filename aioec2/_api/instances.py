@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from aioec2 import _validate as check
 from aioec2 import _validate_instances as check_instances
@@ -13,7 +13,6 @@ from aioec2.models.instance import Instance, InstanceStateChange, Reservation
 
 if TYPE_CHECKING:
     from aioec2.bulk import Progress
-    from aioec2.session import Session
 
 __all__ = ["InstancesAPI", "run_instances_params"]
 
@@ -270,10 +269,6 @@ class InstancesAPI(OperationsBase):
         await self.call("RebootInstances", {"InstanceIds": _ids(instance_ids)})
 
     # -- helpers -----------------------------------------------------------------------
-
-    def _as_session(self) -> Session:
-        # The mixin only ever runs as part of a Session; models keep that reference.
-        return cast("Session", self)
 
     async def _reservations(self, params: dict[str, Any]) -> AsyncIterator[Reservation]:
         session = self._as_session()

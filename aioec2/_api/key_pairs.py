@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -16,7 +16,6 @@ from aioec2.errors import ArgumentError
 
 if TYPE_CHECKING:
     from aioec2.models.key_pair import KeyPair
-    from aioec2.session import Session
 
 __all__ = ["KeyPairsAPI"]
 
@@ -73,7 +72,7 @@ class KeyPairsAPI(OperationsBase):
         from aioec2.models.key_pair import KeyPair  # noqa: PLC0415 - imported on first use
 
         # CreateKeyPair's answer has no KeyType member; the request states it.
-        return attrs.evolve(KeyPair.from_parsed(out, session=_session(self)), key_type=key_type)
+        return attrs.evolve(KeyPair.from_parsed(out, session=self._as_session()), key_type=key_type)
 
     async def import_key_pair(
         self, name: str, public_key: str | bytes, *, tags: Mapping[str, str] | None = None
@@ -114,7 +113,7 @@ class KeyPairsAPI(OperationsBase):
         )
         from aioec2.models.key_pair import KeyPair  # noqa: PLC0415 - imported on first use
 
-        return KeyPair.from_parsed(out, session=_session(self))
+        return KeyPair.from_parsed(out, session=self._as_session())
 
     async def describe_key_pairs(
         self,
@@ -152,7 +151,7 @@ class KeyPairsAPI(OperationsBase):
         )
         from aioec2.models.key_pair import KeyPair  # noqa: PLC0415 - imported on first use
 
-        session = _session(self)
+        session = self._as_session()
         return [KeyPair.from_parsed(k, session=session) for k in out.get("KeyPairs", ())]
 
     async def delete_key_pair(self, name: str) -> None:
@@ -166,13 +165,5 @@ class KeyPairsAPI(OperationsBase):
         await self.call("DeleteKeyPair", {"KeyName": _key_name("name", name)})
 
 
-def _session(api: OperationsBase) -> Session:
-    # The mixins are only ever used as part of Session.
-    return cast("Session", api)
-
-
 def _key_name(name: str, value: object) -> str:
-    text = non_empty_str(name, value)
-    if len(text) > _MAX_NAME:
-        raise ArgumentError(f"{name} is longer than {_MAX_NAME} characters")
-    return text
+    return non_empty_str(name, value, max_length=_MAX_NAME)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from aioec2._api._base import OperationsBase
 from aioec2._validate import filters as filter_list
@@ -12,7 +12,6 @@ from aioec2._validate_instances import flag
 
 if TYPE_CHECKING:
     from aioec2.models.region import AvailabilityZone, Region
-    from aioec2.session import Session
 
 __all__ = ["RegionsAPI"]
 
@@ -46,7 +45,7 @@ class RegionsAPI(OperationsBase):
         )
         from aioec2.models.region import Region  # noqa: PLC0415 - imported on first use
 
-        session = _session(self)
+        session = self._as_session()
         return [Region.from_parsed(r, session=session) for r in out.get("Regions", ())]
 
     async def describe_availability_zones(
@@ -73,13 +72,8 @@ class RegionsAPI(OperationsBase):
         )
         from aioec2.models.region import AvailabilityZone  # noqa: PLC0415 - imported on first use
 
-        session = _session(self)
+        session = self._as_session()
         return [
             AvailabilityZone.from_parsed(z, session=session)
             for z in out.get("AvailabilityZones", ())
         ]
-
-
-def _session(api: OperationsBase) -> Session:
-    # The mixins are only ever used as part of Session.
-    return cast("Session", api)

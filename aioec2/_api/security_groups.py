@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from aioec2._api._base import OperationsBase
 from aioec2._api.tags import tag_specifications
@@ -16,7 +16,6 @@ from aioec2.models._required import require
 
 if TYPE_CHECKING:
     from aioec2.models.security_group import IpPermission, SecurityGroup
-    from aioec2.session import Session
 
 __all__ = ["SecurityGroupsAPI"]
 
@@ -59,14 +58,9 @@ class SecurityGroupsAPI(OperationsBase):
         }
         from aioec2.models.security_group import SecurityGroup  # noqa: PLC0415 - imported on first use
 
-        session = _session(self)
-        out: list[SecurityGroup] = []
-        async for page in self.paginate("DescribeSecurityGroups", params):
-            out.extend(
-                SecurityGroup.from_parsed(g, session=session)
-                for g in page.get("SecurityGroups", ())
-            )
-        return out
+        session = self._as_session()
+        found = await self._collect("DescribeSecurityGroups", params, "SecurityGroups")
+        return [SecurityGroup.from_parsed(data, session=session) for data in found]
 
     #: boto's name for :meth:`describe_security_groups`.
     get_all_security_groups = describe_security_groups
@@ -106,9 +100,7 @@ class SecurityGroupsAPI(OperationsBase):
         .. versionadded:: 0.1
         """
         _group_name("name", name)
-        non_empty_str("description", description)
-        if len(description) > _MAX_NAME:
-            raise ArgumentError(f"description is longer than {_MAX_NAME} characters")
+        non_empty_str("description", description, max_length=_MAX_NAME)
         optional_str("vpc_id", vpc_id)
         out = await self.call(
             "CreateSecurityGroup",
@@ -125,7 +117,7 @@ class SecurityGroupsAPI(OperationsBase):
 
         arn: str | None = out.get("SecurityGroupArn")
         return SecurityGroup(
-            session=_session(self),
+            session=self._as_session(),
             id=out["GroupId"],
             name=name,
             description=description,
@@ -201,15 +193,8 @@ class SecurityGroupsAPI(OperationsBase):
         await self.call("RevokeSecurityGroupIngress", params)
 
 
-def _session(api: OperationsBase) -> Session:
-    # The mixins are only ever used as part of Session.
-    return cast("Session", api)
-
-
 def _group_name(name: str, value: object) -> str:
-    text = non_empty_str(name, value)
-    if len(text) > _MAX_NAME:
-        raise ArgumentError(f"{name} is longer than {_MAX_NAME} characters")
+    text = non_empty_str(name, value, max_length=_MAX_NAME)
     if text.lower().startswith("sg-"):
         raise ArgumentError(f"{name} must not start with 'sg-' (that is how group ids start)")
     return text

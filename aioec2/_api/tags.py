@@ -12,7 +12,6 @@ from aioec2.errors import ArgumentError
 
 if TYPE_CHECKING:
     from aioec2.models.tag import Tag
-    from aioec2.session import Session
 
 __all__ = ["TagsAPI", "tag_list", "tag_specifications"]
 
@@ -153,14 +152,6 @@ class TagsAPI(OperationsBase):
         from aioec2.models.tag import Tag  # noqa: PLC0415 - imported on first use
 
         params = {"Filters": filter_list(filters) or None}
-        out: list[Tag] = []
-        async for page in self.paginate("DescribeTags", params):
-            out.extend(
-                Tag.from_parsed(item, session=_session(self)) for item in page.get("Tags", ())
-            )
-        return out
-
-
-def _session(api: OperationsBase) -> Session:
-    # The mixins are only ever used as part of Session.
-    return cast("Session", api)
+        session = self._as_session()
+        found = await self._collect("DescribeTags", params, "Tags")
+        return [Tag.from_parsed(data, session=session) for data in found]

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from aioec2.bulk import Progress
     from aioec2.models.instance import Instance
     from aioec2.poller import Poller, Waiter
-    from aioec2.session import Session
 
 __all__ = ["WaitingAPI"]
 
@@ -35,7 +34,7 @@ class WaitingAPI(OperationsBase):
 
         .. versionadded:: 0.1
         """
-        session = cast("Session", self)
+        session = self._as_session()
         if session._poller is None:
             from aioec2.poller import Poller  # noqa: PLC0415 - imported on first use
 
@@ -80,7 +79,7 @@ class WaitingAPI(OperationsBase):
         instance_id = _instance_id("instance_id", instance_id)
         waiter_for(state)
         limit = self._timeout(timeout)
-        cast("Session", self)._require_client()
+        self._as_session()._require_client()
         return await self.poller.wait(instance_id, state, timeout=limit)
 
     async def wait_all(
@@ -134,7 +133,7 @@ class WaitingAPI(OperationsBase):
         ]
         waiter_for(state)
         limit = self._timeout(timeout)
-        cast("Session", self)._require_client()
+        self._as_session()._require_client()
         if not ids:
             return []
         poller = self.poller
@@ -162,7 +161,7 @@ class WaitingAPI(OperationsBase):
 
     def _timeout(self, timeout: object) -> float | None:
         if timeout is None:
-            timeout = cast("Session", self).config.wait_timeout
+            timeout = self._as_session().config.wait_timeout
         if timeout is None:
             return None
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout >= 0:
